@@ -1,0 +1,5 @@
+export * from './domain.ts';
+export * from './errors.ts';
+export * from './routing-protocol.ts';
+export * from './http-api.ts';
+export * from './sfu-protocol.ts';

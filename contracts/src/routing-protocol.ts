@@ -1,0 +1,146 @@
+/**
+ * Messages between browsers and the routing service (Socket.IO namespaces `/agent` and
+ * `/customer`). Each client-to-server message has a runtime schema; handlers parse before use.
+ */
+import { z } from 'zod';
+import {
+  AGENT_CHOSEN_STATUSES,
+  CALL_KINDS,
+  CALL_MEDIA,
+  CONVERSATION_STATUSES,
+  type AgentStatus,
+  type CallKind,
+  type CallMedia,
+  type CallState,
+  type ConversationStatus,
+} from './domain.ts';
+import type { AckCallback } from './errors.ts';
+
+const id = z.uuid();
+
+/** Where and how a browser joins a call's media room on the SFU. */
+export interface MediaJoin {
+  /** Base URL of the SFU signaling endpoint (Socket.IO). */
+  url: string;
+  /** Short-lived signed join token (room, identity, role, may-publish kinds). */
+  token: string;
+  roomId: string;
+}
+
+export interface Caller {
+  /** What the customer (or the agent who made the link) said they are: a name, number or e-mail. */
+  identity: string;
+  /** Contact name when the identity matches a contact. */
+  name: string | null;
+  /** Phone number in E.164 when known. */
+  number: string | null;
+  email: string | null;
+}
+
+/** A call as one agent sees it. */
+export interface AgentCallView {
+  callId: string;
+  conversationId: string;
+  state: CallState;
+  kind: CallKind;
+  media: CallMedia;
+  queueId: string;
+  queueName: string;
+  caller: Caller;
+  /** ISO instant the ring started, when ringing. */
+  ringStartedAt: string | null;
+  /** ISO instant the ring times out, when ringing. */
+  ringEndsAt: string | null;
+  answeredAt: string | null;
+}
+
+export interface WrapUpView {
+  callId: string;
+  conversationId: string;
+  startedAt: string;
+  endsAt: string;
+  notes: string;
+  conversationStatus: ConversationStatus;
+  rating: number | null;
+  caller: Caller;
+}
+
+export interface QueueRef {
+  id: string;
+  name: string;
+  priority: number;
+}
+
+/** Everything the agent desktop renders; pushed whole on every change. */
+export interface AgentSnapshot {
+  agentId: string;
+  name: string;
+  status: AgentStatus;
+  statusReason: string | null;
+  statusSince: string;
+  queues: QueueRef[];
+  call: AgentCallView | null;
+  wrapUp: WrapUpView | null;
+}
+
+export const statusSetSchema = z.object({ status: z.enum(AGENT_CHOSEN_STATUSES) });
+export const callRefSchema = z.object({ callId: id });
+export const wrapUpUpdateSchema = z.object({
+  callId: id,
+  notes: z.string().max(10_000).optional(),
+  conversationStatus: z.enum(CONVERSATION_STATUSES).optional(),
+  rating: z.number().int().min(1).max(5).nullable().optional(),
+});
+
+export type StatusSetRequest = z.infer<typeof statusSetSchema>;
+export type CallRef = z.infer<typeof callRefSchema>;
+export type WrapUpUpdateRequest = z.infer<typeof wrapUpUpdateSchema>;
+
+export interface Notice {
+  level: 'info' | 'warning';
+  message: string;
+}
+
+export interface AgentClientToServerEvents {
+  'state:get': (payload: Record<string, never>, ack: AckCallback<AgentSnapshot>) => void;
+  'status:set': (payload: StatusSetRequest, ack: AckCallback<AgentSnapshot>) => void;
+  'call:answer': (payload: CallRef, ack: AckCallback<{ media: MediaJoin }>) => void;
+  'call:decline': (payload: CallRef, ack: AckCallback<null>) => void;
+  'call:hangup': (payload: CallRef, ack: AckCallback<null>) => void;
+  /** Rejoin the media of the call in progress (after a page reload). */
+  'call:media': (payload: CallRef, ack: AckCallback<{ media: MediaJoin }>) => void;
+  'wrapup:update': (payload: WrapUpUpdateRequest, ack: AckCallback<WrapUpView>) => void;
+  'wrapup:extend': (payload: CallRef, ack: AckCallback<WrapUpView>) => void;
+  'wrapup:end': (payload: CallRef, ack: AckCallback<AgentSnapshot>) => void;
+}
+
+export interface AgentServerToClientEvents {
+  'agent:state': (snapshot: AgentSnapshot) => void;
+  notice: (notice: Notice) => void;
+}
+
+export const callStartSchema = z.object({ media: z.enum(CALL_MEDIA) });
+export type CallStartRequest = z.infer<typeof callStartSchema>;
+
+/** What the customer's call page shows of their call. */
+export interface CustomerCallView {
+  callId: string;
+  state: CallState;
+  media: CallMedia;
+  /** First name of the agent once connected. */
+  agentName: string | null;
+}
+
+export interface CustomerClientToServerEvents {
+  'call:start': (
+    payload: CallStartRequest,
+    ack: AckCallback<{ call: CustomerCallView; media: MediaJoin }>,
+  ) => void;
+  'call:hangup': (payload: Record<string, never>, ack: AckCallback<null>) => void;
+}
+
+export interface CustomerServerToClientEvents {
+  'call:state': (call: CustomerCallView) => void;
+}
+
+export const emptySchema = z.object({}).strict();

@@ -1,0 +1,84 @@
+/**
+ * Messages between browsers and the SFU's own signaling endpoint (Socket.IO, root namespace,
+ * `auth: { token }` with a join token), and the SFU's control API used by the routing service.
+ *
+ * mediasoup parameter objects (RTP capabilities, DTLS/ICE parameters, RTP parameters) are
+ * passed through as opaque records: mediasoup validates them itself, and their exact shape
+ * belongs to the mediasoup version, not to this contract.
+ */
+import { z } from 'zod';
+import type { AckCallback } from './errors.ts';
+
+const opaque = z.record(z.string(), z.unknown());
+const mediaKind = z.enum(['audio', 'video']);
+/** What a producer carries, so the other side can tell a camera from a screen. */
+export const PRODUCER_SOURCES = ['microphone', 'camera', 'screen'] as const;
+export type ProducerSource = (typeof PRODUCER_SOURCES)[number];
+
+export const createTransportSchema = z.object({ direction: z.enum(['send', 'recv']) });
+export const connectTransportSchema = z.object({ transportId: z.string().min(1).max(64), dtlsParameters: opaque });
+export const joinSchema = z.object({ rtpCapabilities: opaque });
+export const produceSchema = z.object({
+  transportId: z.string().min(1).max(64),
+  kind: mediaKind,
+  rtpParameters: opaque,
+  source: z.enum(PRODUCER_SOURCES),
+});
+export const producerRefSchema = z.object({ producerId: z.string().min(1).max(64) });
+export const consumerRefSchema = z.object({ consumerId: z.string().min(1).max(64) });
+
+export interface TransportOptions {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}
+
+export interface PeerInfo {
+  peerId: string;
+  role: JoinRole;
+  displayName: string;
+}
+
+export interface NewConsumer {
+  peerId: string;
+  producerId: string;
+  id: string;
+  kind: 'audio' | 'video';
+  rtpParameters: Record<string, unknown>;
+  source: ProducerSource;
+  producerPaused: boolean;
+}
+
+export interface SfuClientToServerEvents {
+  getRouterRtpCapabilities: (payload: Record<string, never>, ack: AckCallback<Record<string, unknown>>) => void;
+  createTransport: (payload: z.infer<typeof createTransportSchema>, ack: AckCallback<TransportOptions>) => void;
+  connectTransport: (payload: z.infer<typeof connectTransportSchema>, ack: AckCallback<null>) => void;
+  /** After the transports exist: announces the peer and starts consumers for every other peer's producers. */
+  join: (payload: z.infer<typeof joinSchema>, ack: AckCallback<{ peers: PeerInfo[] }>) => void;
+  produce: (payload: z.infer<typeof produceSchema>, ack: AckCallback<{ id: string }>) => void;
+  pauseProducer: (payload: z.infer<typeof producerRefSchema>, ack: AckCallback<null>) => void;
+  resumeProducer: (payload: z.infer<typeof producerRefSchema>, ack: AckCallback<null>) => void;
+  closeProducer: (payload: z.infer<typeof producerRefSchema>, ack: AckCallback<null>) => void;
+}
+
+export interface SfuServerToClientEvents {
+  /** The client creates the consumer, then acks; the server resumes it after the ack. */
+  newConsumer: (consumer: NewConsumer, ack: AckCallback<null>) => void;
+  consumerClosed: (payload: { consumerId: string }) => void;
+  consumerPaused: (payload: { consumerId: string }) => void;
+  consumerResumed: (payload: { consumerId: string }) => void;
+  peerJoined: (peer: PeerInfo) => void;
+  peerLeft: (payload: { peerId: string }) => void;
+  roomClosed: (payload: { reason: string }) => void;
+}
+
+/** Control API (HTTP, bearer secret, loopback by default). */
+export const roomCreateSchema = z.object({ roomId: z.string().min(1).max(64) });
+export interface RoomSummary {
+  roomId: string;
+  peers: { peerId: string; role: JoinRole; producers: { id: string; kind: 'audio' | 'video'; paused: boolean }[] }[];
+}
+
+export const JOIN_ROLES = ['agent', 'customer'] as const;
+export type JoinRole = (typeof JOIN_ROLES)[number];

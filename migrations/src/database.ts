@@ -1,0 +1,222 @@
+/**
+ * Table types of the database, one interface per table, with Selectable/Insertable/Updateable
+ * aliases. Kept in step with the migrations; `npm run codegen -w migrations` prints the types
+ * of a migrated database to compare.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  ActorType,
+  AgentStatus,
+  CallKind,
+  CallLinkRouting,
+  CallLinkType,
+  CallMedia,
+  CallState,
+  ConversationStatus,
+  QueueStrategy,
+  UserRole,
+} from '@cc/contracts';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type BigId = ColumnType<string, never, never>;
+
+export interface OrganisationTable {
+  id: Generated<string>;
+  name: string;
+  brand_colour: Generated<string>;
+  ring_timeout_seconds: Generated<number>;
+  wrap_up_seconds: Generated<number>;
+  created_at: CreatedAt;
+}
+
+export interface UserAccountTable {
+  id: Generated<string>;
+  organisation_id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface UserSessionTable {
+  id_hash: string;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface AgentTable {
+  user_id: string;
+  organisation_id: string;
+  status: ColumnType<AgentStatus, AgentStatus | undefined, AgentStatus>;
+  status_reason: string | null;
+  status_since: ColumnType<Date, Date | string | undefined, Date | string>;
+  capacity: Generated<number>;
+  wrap_up_seconds: number | null;
+  idle_since: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AgentStatusEventTable {
+  id: BigId;
+  organisation_id: string;
+  agent_id: string;
+  status: AgentStatus;
+  reason: string | null;
+  at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface QueueTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  is_default: Generated<boolean>;
+  aaa_enabled: Generated<boolean>;
+  strategy: ColumnType<QueueStrategy, QueueStrategy | undefined, QueueStrategy>;
+  missed_call_away: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface QueueMemberTable {
+  queue_id: string;
+  agent_id: string;
+  priority: Generated<number>;
+}
+
+export interface ContactTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  phone_numbers: ColumnType<string[], string[] | undefined, string[]>;
+  email: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: CreatedAt;
+}
+
+export interface ConversationTable {
+  id: Generated<string>;
+  organisation_id: string;
+  customer_identity: string;
+  contact_id: string | null;
+  status: ColumnType<ConversationStatus, ConversationStatus | undefined, ConversationStatus>;
+  notes: Generated<string>;
+  rating: number | null;
+  agent_id: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CallLinkTable {
+  id: Generated<string>;
+  organisation_id: string;
+  token_hash: string;
+  type: CallLinkType;
+  routing: CallLinkRouting;
+  queue_id: string | null;
+  created_by: string;
+  identity: string;
+  conversation_id: string | null;
+  allow_video: Generated<boolean>;
+  valid_from: Timestamp | null;
+  valid_until: Timestamp | null;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface CallTable {
+  id: Generated<string>;
+  organisation_id: string;
+  conversation_id: string;
+  queue_id: string;
+  call_link_id: string | null;
+  kind: ColumnType<CallKind, CallKind | undefined, CallKind>;
+  media: CallMedia;
+  state: ColumnType<CallState, CallState | undefined, CallState>;
+  priority: Generated<number>;
+  target_agent_id: string | null;
+  agent_id: string | null;
+  room_id: string;
+  queued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  ring_started_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
+export interface CallOfferTable {
+  id: BigId;
+  call_id: string;
+  agent_id: string;
+  offered_at: Timestamp;
+  outcome: 'answered' | 'declined' | 'timed_out' | 'cancelled' | null;
+  outcome_at: Timestamp | null;
+}
+
+export interface CallEventTable {
+  id: BigId;
+  organisation_id: string;
+  conversation_id: string;
+  call_id: string | null;
+  type: string;
+  actor_type: ActorType;
+  actor_id: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface WrapUpTable {
+  call_id: string;
+  agent_id: string;
+  started_at: Timestamp;
+  ends_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+export const TIMER_KINDS = ['ring_timeout', 'wrap_up_end'] as const;
+export type TimerKind = (typeof TIMER_KINDS)[number];
+
+export interface TimerTable {
+  id: BigId;
+  organisation_id: string;
+  kind: TimerKind;
+  subject_id: string;
+  agent_id: string | null;
+  due_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  organisation: OrganisationTable;
+  user_account: UserAccountTable;
+  user_session: UserSessionTable;
+  agent: AgentTable;
+  agent_status_event: AgentStatusEventTable;
+  queue: QueueTable;
+  queue_member: QueueMemberTable;
+  contact: ContactTable;
+  conversation: ConversationTable;
+  call_link: CallLinkTable;
+  call: CallTable;
+  call_offer: CallOfferTable;
+  call_event: CallEventTable;
+  wrap_up: WrapUpTable;
+  timer: TimerTable;
+}
+
+export type Organisation = Selectable<OrganisationTable>;
+export type UserAccount = Selectable<UserAccountTable>;
+export type NewUserAccount = Insertable<UserAccountTable>;
+export type Agent = Selectable<AgentTable>;
+export type AgentUpdate = Updateable<AgentTable>;
+export type Queue = Selectable<QueueTable>;
+export type Contact = Selectable<ContactTable>;
+export type Conversation = Selectable<ConversationTable>;
+export type CallLink = Selectable<CallLinkTable>;
+export type NewCallLink = Insertable<CallLinkTable>;
+export type Call = Selectable<CallTable>;
+export type CallUpdate = Updateable<CallTable>;
+export type CallEvent = Selectable<CallEventTable>;
+export type WrapUp = Selectable<WrapUpTable>;
+export type Timer = Selectable<TimerTable>;

@@ -1,0 +1,31 @@
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import * as m20261123callPath from './migrations/2026-11-23T10-00-00_call_path.ts';
+
+/** Every migration, listed explicitly in order; names are ISO timestamps. */
+const migrations: Record<string, Migration> = {
+  '2026-11-23T10-00-00_call_path': m20261123callPath,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export function createDb(connectionString: string, poolSize = 10): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: poolSize }) }),
+  });
+}
+
+/** Brings the database to the newest schema; safe to run concurrently and repeatedly. */
+export async function migrateToLatest(connectionString: string): Promise<string[]> {
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }),
+  });
+  try {
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  } finally {
+    await db.destroy();
+  }
+}
