@@ -56,7 +56,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-if [ ! -f agent-desktop/build/index.js ] || [ -n "$(find agent-desktop/src shared -newer agent-desktop/build/index.js -type f 2>/dev/null | head -1)" ]; then
+if [ ! -f agent-desktop/build/index.html ] || [ -n "$(find agent-desktop/src contracts/src -newer agent-desktop/build/index.html -type f 2>/dev/null | head -1)" ]; then
   log "building the agent desktop"
   npm run build --workspace agent-desktop --silent
 fi

@@ -82,3 +82,29 @@ export interface RoomSummary {
 
 export const JOIN_ROLES = ['agent', 'customer'] as const;
 export type JoinRole = (typeof JOIN_ROLES)[number];
+
+/* Added with the SFU implementation: the rest of the control API's bodies. */
+
+/** POST /rooms answer (201 created, 200 when the room already existed). */
+export interface RoomCreated {
+  roomId: string;
+  /** Socket.IO URL browsers connect to with their join token. */
+  signalUrl: string;
+}
+/** DELETE /rooms/:roomId optional body; `reason` is sent to the peers in `roomClosed`. */
+export const roomCloseSchema = z.object({ reason: z.string().min(1).max(200).optional() });
+/** GET /rooms/:roomId/stats: mediasoup getStats() results, passed through as opaque records. */
+export interface RoomStats {
+  roomId: string;
+  peers: {
+    peerId: string;
+    transports: { id: string; direction: 'send' | 'recv'; stats: Record<string, unknown>[] }[];
+    producers: { id: string; kind: 'audio' | 'video'; source: ProducerSource; paused: boolean; stats: Record<string, unknown>[] }[];
+    consumers: { id: string; kind: 'audio' | 'video'; producerId: string; paused: boolean; stats: Record<string, unknown>[] }[];
+  }[];
+}
+/** GET /health */
+export interface SfuHealth {
+  workers: { pid: number; routers: number }[];
+  rooms: number;
+}

@@ -48,7 +48,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = path.join(options.dir, 'data');
   await mkdir(options.dir, { recursive: true });
   // Run as root, PostgreSQL runs as the `postgres` OS user, which must own its parent folder.
-  if (process.getuid?.() === 0) await chmod(options.dir, 0o777);
+  if (process.getuid?.() === 0) {
+    await chmod(options.dir, 0o777);
+    // The `postgres` user must also be able to pass through the parent folder.
+    const parent = path.dirname(options.dir);
+    await chmod(parent, (await stat(parent)).mode | 0o111);
+  }
   const log = options.onLog ?? (() => undefined);
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -1,0 +1,55 @@
+/** The routing service's HTTP API (`/api`, same origin, session cookie). */
+import type { ErrorBody } from '@cc/contracts';
+
+/** An error answer of the API: `{ error: { code, message } }`, with the HTTP status. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+type Fetch = typeof fetch;
+
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  fetchImpl: Fetch = fetch,
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetchImpl(`/api${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.', );
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+  if (!res.ok) {
+    const error = (json as { error?: Partial<ErrorBody> } | null)?.error;
+    throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? `Request failed (${res.status}).`);
+  }
+  return json as T;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  return 'Something went wrong. Please try again.';
+}

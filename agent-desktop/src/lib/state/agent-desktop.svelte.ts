@@ -1,0 +1,356 @@
+/**
+ * The agent desktop's live state: the `/agent` socket, the latest `AgentSnapshot` the server
+ * pushed (the UI renders from it alone), the call's media session and the ringing sound.
+ */
+import {
+  AGENT_CHOSEN_STATUSES,
+  type AgentChosenStatus,
+  type AgentClientToServerEvents,
+  type AgentServerToClientEvents,
+  type AgentSnapshot,
+  type MediaJoin,
+  type Notice,
+  type WrapUpView,
+} from '@cc/contracts';
+import { createContext } from 'svelte';
+import { io, type Socket } from 'socket.io-client';
+import { api, ApiError, errorMessage } from '$lib/api/http';
+import { request, type RequestData, type RequestEvent, type RequestPayload } from '$lib/api/socket';
+import { getLocalMedia, MediaPermissionError, MediaSession } from '$lib/media';
+import { Ringer } from './ringer';
+import { WrapUpEditor } from './wrap-up.svelte';
+
+type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
+
+export interface NoticeItem extends Notice {
+  id: number;
+}
+
+/** What the desktop is doing on the agent's behalf, to disable buttons meanwhile. */
+export type PendingAction = 'answer' | 'decline' | 'hangup' | 'status' | 'media' | 'wrapup' | null;
+
+/** Longest list of notices kept on screen. */
+const MAX_NOTICES = 5;
+/** Delay before reconnecting after the server refused the socket, in ms. */
+const RETRY_MS = 2_000;
+
+export function isChosenStatus(status: string): status is AgentChosenStatus {
+  return (AGENT_CHOSEN_STATUSES as readonly string[]).includes(status);
+}
+
+function stopTracks(stream: MediaStream | null): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+export class AgentDesktop {
+  #socket: AgentSocket | null = null;
+  #snapshot = $state.raw<AgentSnapshot | null>(null);
+  #connected = $state(false);
+  #everConnected = $state(false);
+  #notices = $state.raw<NoticeItem[]>([]);
+  #error = $state<string | null>(null);
+  #pending = $state<PendingAction>(null);
+
+  #media = $state.raw<MediaSession | null>(null);
+  #localStream = $state.raw<MediaStream | null>(null);
+  #remoteVersion = $state(0);
+  #muted = $state(false);
+  #cameraOff = $state(false);
+  /** The call whose media is open or being opened. */
+  #mediaCallId: string | null = null;
+  #opening = false;
+  /** Calls for which media was already re-entered automatically (once per call). */
+  #rejoined = new Set<string>();
+  #nextNoticeId = 1;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #destroyed = false;
+
+  readonly #ringer = new Ringer();
+  readonly #onUnauthenticated: () => void;
+  readonly wrapUp = new WrapUpEditor((req) => this.#request('wrapup:update', req));
+
+  constructor(onUnauthenticated: () => void) {
+    this.#onUnauthenticated = onUnauthenticated;
+  }
+
+  get snapshot(): AgentSnapshot | null { return this.#snapshot; }
+  get connected(): boolean { return this.#connected; }
+  /** True while a socket that had connected is trying to connect again. */
+  get reconnecting(): boolean { return this.#everConnected && !this.#connected; }
+  get notices(): NoticeItem[] { return this.#notices; }
+  get error(): string | null { return this.#error; }
+  get pending(): PendingAction { return this.#pending; }
+  get media(): MediaSession | null { return this.#media; }
+  get localStream(): MediaStream | null { return this.#localStream; }
+  /** Changes whenever the remote stream's tracks change, to re-attach media elements. */
+  get remoteVersion(): number { return this.#remoteVersion; }
+  get muted(): boolean { return this.#muted; }
+  get cameraOff(): boolean { return this.#cameraOff; }
+
+  get callInProgress(): boolean {
+    const state = this.#snapshot?.call?.state;
+    return state === 'connected' || state === 'on_hold';
+  }
+
+  connect(): void {
+    if (this.#socket) return;
+    const socket: AgentSocket = io('/agent', { path: '/socket.io', withCredentials: true });
+    this.#socket = socket;
+    socket.on('connect', () => {
+      this.#connected = true;
+      this.#everConnected = true;
+    });
+    socket.on('disconnect', () => {
+      this.#connected = false;
+    });
+    socket.on('connect_error', () => {
+      this.#connected = false;
+      // A refusal by the server's middleware (e.g. no session) is not retried by Socket.IO.
+      if (!socket.active) void this.#afterRefusal();
+    });
+    socket.on('agent:state', (snapshot) => this.#apply(snapshot));
+    socket.on('notice', (notice) => this.#notice(notice));
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#ringer.stop();
+    this.#closeMedia();
+    this.#socket?.disconnect();
+    this.#socket = null;
+  }
+
+  dismissNotice(id: number): void {
+    this.#notices = this.#notices.filter((notice) => notice.id !== id);
+  }
+
+  dismissError(): void {
+    this.#error = null;
+  }
+
+  async setStatus(status: AgentChosenStatus): Promise<void> {
+    await this.#act('status', async () => {
+      this.#apply(await this.#request('status:set', { status }));
+    });
+  }
+
+  /** Local media first: a denied permission declines, so the call moves on instead of half-opening. */
+  async answer(): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call || call.state !== 'ringing' || this.#opening) return;
+    this.#opening = true;
+    this.#mediaCallId = call.callId;
+    this.#pending = 'answer';
+    this.#error = null;
+    this.#ringer.stop();
+    try {
+      let local: MediaStream;
+      try {
+        local = await getLocalMedia(call.media);
+      } catch (error) {
+        this.#error = error instanceof MediaPermissionError ? error.message : errorMessage(error);
+        await this.#request('call:decline', { callId: call.callId }).catch(() => undefined);
+        return;
+      }
+      try {
+        const { media } = await this.#request('call:answer', { callId: call.callId });
+        await this.#openMedia(call.callId, media, local);
+      } catch (error) {
+        stopTracks(local);
+        this.#error = errorMessage(error);
+      }
+    } finally {
+      this.#opening = false;
+      this.#pending = null;
+      if (!this.#media) this.#mediaCallId = null;
+      this.#reconcile();
+    }
+  }
+
+  async decline(): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call) return;
+    this.#ringer.stop();
+    await this.#act('decline', async () => {
+      await this.#request('call:decline', { callId: call.callId });
+    });
+    this.#reconcile();
+  }
+
+  async hangUp(): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call) return;
+    await this.#act('hangup', async () => {
+      await this.#request('call:hangup', { callId: call.callId });
+    });
+    this.#closeMedia();
+  }
+
+  /** Enters the media of the call in progress again (after a reload, or a failed attempt). */
+  async rejoinMedia(): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call || !this.callInProgress || this.#opening || this.#media) return;
+    this.#opening = true;
+    this.#mediaCallId = call.callId;
+    this.#pending = 'media';
+    this.#rejoined.add(call.callId);
+    try {
+      let local: MediaStream;
+      try {
+        local = await getLocalMedia(call.media);
+      } catch (error) {
+        this.#error = errorMessage(error);
+        return;
+      }
+      try {
+        const { media } = await this.#request('call:media', { callId: call.callId });
+        await this.#openMedia(call.callId, media, local);
+      } catch (error) {
+        stopTracks(local);
+        this.#error = errorMessage(error);
+      }
+    } finally {
+      this.#opening = false;
+      this.#pending = null;
+      if (!this.#media) this.#mediaCallId = null;
+      this.#reconcile();
+    }
+  }
+
+  toggleMute(): void {
+    const muted = !this.#muted;
+    void Promise.resolve(this.#media?.setMicrophoneMuted(muted)).catch(() => undefined);
+    this.#muted = muted;
+  }
+
+  toggleCamera(): void {
+    const off = !this.#cameraOff;
+    void Promise.resolve(this.#media?.setCameraEnabled(!off)).catch(() => undefined);
+    this.#cameraOff = off;
+  }
+
+  async extendWrapUp(): Promise<void> {
+    const wrapUp = this.#snapshot?.wrapUp;
+    if (!wrapUp) return;
+    await this.#act('wrapup', async () => {
+      this.#patchWrapUp(await this.#request('wrapup:extend', { callId: wrapUp.callId }));
+    });
+  }
+
+  async endWrapUp(): Promise<void> {
+    const wrapUp = this.#snapshot?.wrapUp;
+    if (!wrapUp) return;
+    await this.#act('wrapup', async () => {
+      await this.wrapUp.flush();
+      this.#apply(await this.#request('wrapup:end', { callId: wrapUp.callId }));
+    });
+  }
+
+  #request<K extends RequestEvent<AgentClientToServerEvents>>(
+    event: K,
+    payload: RequestPayload<AgentClientToServerEvents, K>,
+  ): Promise<RequestData<AgentClientToServerEvents, K>> {
+    const socket = this.#socket;
+    if (!socket?.connected) return Promise.reject(new Error('Not connected to the service. Reconnecting…'));
+    return request(socket, event, payload);
+  }
+
+  async #act(action: Exclude<PendingAction, null>, run: () => Promise<void>): Promise<void> {
+    if (this.#pending) return;
+    this.#pending = action;
+    this.#error = null;
+    try {
+      await run();
+    } catch (error) {
+      this.#error = errorMessage(error);
+    } finally {
+      this.#pending = null;
+    }
+  }
+
+  #apply(snapshot: AgentSnapshot): void {
+    this.#snapshot = snapshot;
+    this.wrapUp.sync(snapshot.wrapUp);
+    this.#reconcile();
+  }
+
+  #patchWrapUp(view: WrapUpView): void {
+    const snapshot = this.#snapshot;
+    if (snapshot?.wrapUp?.callId === view.callId) this.#apply({ ...snapshot, wrapUp: view });
+  }
+
+  /** Makes the ring and the media follow the snapshot. */
+  #reconcile(): void {
+    const call = this.#snapshot?.call ?? null;
+    const answered = call !== null && call.callId === this.#mediaCallId;
+    if (call?.state === 'ringing' && !this.#opening && !answered) this.#ringer.start();
+    else this.#ringer.stop();
+
+    const inProgress = this.callInProgress;
+    // The answer's acknowledgement may come before the snapshot that says `connected`:
+    // media of the call just answered stays open while it still reads `ringing`.
+    const keepMedia = call?.callId === this.#mediaCallId && (inProgress || call?.state === 'ringing');
+    if (this.#media && !keepMedia) this.#closeMedia();
+    if (call && inProgress && !this.#media && !this.#opening && !this.#rejoined.has(call.callId)) {
+      void this.rejoinMedia();
+    }
+  }
+
+  async #openMedia(callId: string, join: MediaJoin, local: MediaStream): Promise<void> {
+    const session = await MediaSession.open(join, local);
+    const call = this.#snapshot?.call;
+    const live = call?.state === 'ringing' || call?.state === 'connected' || call?.state === 'on_hold';
+    if (this.#destroyed || call?.callId !== callId || !live) {
+      session.close();
+      stopTracks(local);
+      return;
+    }
+    this.#rejoined.add(callId);
+    this.#mediaCallId = callId;
+    this.#media = session;
+    this.#localStream = local;
+    this.#muted = false;
+    this.#cameraOff = false;
+    session.onRemoteTracksChanged(() => {
+      this.#remoteVersion += 1;
+    });
+    session.onClosed(() => {
+      if (this.#media === session) {
+        this.#media = null;
+        stopTracks(this.#localStream);
+        this.#localStream = null;
+      }
+    });
+  }
+
+  #closeMedia(): void {
+    const session = this.#media;
+    this.#media = null;
+    session?.close();
+    stopTracks(this.#localStream);
+    this.#localStream = null;
+    this.#mediaCallId = null;
+  }
+
+  #notice(notice: Notice): void {
+    const item = { ...notice, id: this.#nextNoticeId++ };
+    this.#notices = [...this.#notices, item].slice(-MAX_NOTICES);
+  }
+
+  async #afterRefusal(): Promise<void> {
+    try {
+      await api('GET', '/me');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.#onUnauthenticated();
+        return;
+      }
+    }
+    if (this.#destroyed) return;
+    this.#everConnected = true;
+    this.#retryTimer = setTimeout(() => this.#socket?.connect(), RETRY_MS);
+  }
+}
+
+export const [getAgentDesktop, setAgentDesktop] = createContext<AgentDesktop>();

@@ -1,0 +1,107 @@
+/**
+ * Automatic agent assignment (SPEC §2–3). One decision per queue at a time: the queue row
+ * is locked FOR UPDATE for the whole decision, so several routing-service instances never
+ * offer two calls to one agent or one call to two agents.
+ */
+import { sql } from 'kysely';
+import type { Call } from '@cc/migrations';
+import type { Trx } from './db.ts';
+
+/** How many waiting calls one decision looks through for one that has an eligible agent. */
+const SCAN_LIMIT = 50;
+
+export interface Assignment {
+  call: Call;
+  agentId: string;
+}
+
+/**
+ * Finds the next (call, agent) pair for a queue and locks both rows, or returns null.
+ * Calls are served by priority, then arrival; a call routed to one agent waits for that agent.
+ */
+export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringTimeoutSeconds: number): Promise<Assignment | null> {
+  const queue = await trx
+    .selectFrom('queue')
+    .select(['id', 'aaa_enabled'])
+    .where('id', '=', queueId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!queue) return null;
+
+  let calls = trx
+    .selectFrom('call')
+    .selectAll()
+    .where('queue_id', '=', queueId)
+    .where('state', '=', 'queued')
+    .orderBy('priority', 'desc')
+    .orderBy('queued_at')
+    .limit(SCAN_LIMIT)
+    .forUpdate()
+    .skipLocked();
+  // Without automatic assignment only calls routed to one agent (shared call links) ring.
+  if (!queue.aaa_enabled) calls = calls.where('target_agent_id', 'is not', null);
+
+  for (const call of await calls.execute()) {
+    const agentId = await eligibleAgent(trx, call, now, ringTimeoutSeconds);
+    if (agentId) return { call, agentId };
+  }
+  return null;
+}
+
+/**
+ * The agent to offer `call` to under `longest_idle`: available, a member of the call's queue
+ * (or the call's target agent), not in wrap-up, no call in progress, fewer open conversations
+ * than their capacity, and not one who declined this call within the last ring time-out.
+ * Agents not yet offered this call come first. The agent row is locked (SKIP LOCKED) so a
+ * concurrent decision in another queue passes over them.
+ */
+async function eligibleAgent(trx: Trx, call: Call, now: Date, ringTimeoutSeconds: number): Promise<string | null> {
+  const declineWindowStart = new Date(now.getTime() - ringTimeoutSeconds * 1000);
+  let query = trx
+    .selectFrom('agent as a')
+    .select('a.user_id')
+    .where('a.organisation_id', '=', call.organisation_id)
+    .where('a.status', '=', 'available')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('call as c')
+            .select('c.id')
+            .whereRef('c.agent_id', '=', 'a.user_id')
+            .where('c.state', 'in', ['ringing', 'connected', 'on_hold']),
+        ),
+      ),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('wrap_up as w').select('w.call_id').whereRef('w.agent_id', '=', 'a.user_id').where('w.ended_at', 'is', null))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('call_offer as o')
+            .select('o.id')
+            .where('o.call_id', '=', call.id)
+            .whereRef('o.agent_id', '=', 'a.user_id')
+            .where('o.outcome', '=', 'declined')
+            .where('o.outcome_at', '>', declineWindowStart),
+        ),
+      ),
+    )
+    // Capacity: open conversations other than this call's own must stay below it.
+    .where(
+      sql<number>`(select count(*) from conversation v where v.agent_id = a.user_id and v.status <> 'closed' and v.id <> ${call.conversation_id})`,
+      '<',
+      sql<number>`a.capacity`,
+    );
+  query = call.target_agent_id
+    ? query.where('a.user_id', '=', call.target_agent_id)
+    : query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
+  const row = await query
+    .orderBy(sql`(select count(*) from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`)
+    .orderBy('a.idle_since')
+    .limit(1)
+    .forUpdate(['a'])
+    .skipLocked()
+    .executeTakeFirst();
+  return row?.user_id ?? null;
+}

@@ -1,0 +1,18 @@
+import type { Notice } from '@cc/contracts';
+
+/**
+ * What one transaction changed, collected while it runs and acted on after it commits:
+ * snapshots to push, queues to assign, media rooms to close, timers to wake for.
+ */
+export class Changes {
+  readonly agents = new Set<string>();
+  readonly calls = new Set<string>();
+  readonly queues = new Set<string>();
+  readonly roomsToClose = new Map<string, string>();
+  readonly notices: { agentId: string; notice: Notice }[] = [];
+  earliestTimer: Date | null = null;
+
+  timerScheduled(dueAt: Date): void {
+    if (!this.earliestTimer || dueAt < this.earliestTimer) this.earliestTimer = dueAt;
+  }
+}

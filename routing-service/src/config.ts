@@ -1,0 +1,36 @@
+/** The one place that reads the environment; everything else receives a typed Config. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+const schema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Base URL people use to reach the center; call links are made from it. */
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().min(1),
+  /** Signs media join tokens; shared with the SFU. */
+  MEDIA_SECRET: secret,
+  SFU_CONTROL_URL: z.url().default('http://127.0.0.1:4002'),
+  SFU_CONTROL_SECRET: secret,
+  /** Folder of the built agent desktop, served at `/`. */
+  DESKTOP_BUILD_DIR: z.string().default(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent-desktop/build')),
+  /** How often due timers are looked for, in ms, besides the wake-up at the next due time. */
+  TIMER_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(500),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'PUBLIC_URL'> & { PUBLIC_URL: string };
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid routing-service configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return { ...c, PUBLIC_URL: (c.PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/$/, '') };
+}

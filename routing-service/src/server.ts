@@ -1,0 +1,147 @@
+/** Assembles the routing service: HTTP API, static desktop, Socket.IO namespaces, ACD engine, timers. */
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import express from 'express';
+import { Server as SocketServer, type Namespace } from 'socket.io';
+import type { Kysely } from 'kysely';
+import type { Database } from '@cc/migrations';
+import { sessionIdFromCookieHeader, userForSession } from './auth/sessions.ts';
+import { AcdEngine } from './acd/engine.ts';
+import type { MediaRooms } from './acd/media.ts';
+import { TimerLoop } from './acd/timers.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { AppError } from './errors.ts';
+import { authRoutes, sessionMiddleware } from './http/auth.ts';
+import { callLinkRoutes } from './http/call-links.ts';
+import { organisationRoutes } from './http/organisation.ts';
+import { errorMiddleware } from './http/support.ts';
+import type { Logger } from './logger.ts';
+import { sfuRooms } from './media/sfu-rooms.ts';
+import { registerAgentNamespace } from './realtime/agent.ts';
+import { registerCustomerNamespace } from './realtime/customer.ts';
+import { createPublisher } from './realtime/publisher.ts';
+
+export interface RoutingServiceDeps {
+  config: Config;
+  db: Kysely<Database>;
+  logger: Logger;
+  clock?: Clock;
+  media?: MediaRooms;
+}
+
+export interface RoutingService {
+  engine: AcdEngine;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startRoutingService(deps: RoutingServiceDeps): Promise<RoutingService> {
+  const { config, db, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const media = deps.media ?? sfuRooms(config.SFU_CONTROL_URL, config.SFU_CONTROL_SECRET, config.MEDIA_SECRET);
+
+  let agentNs: Namespace | undefined;
+  let customerNs: Namespace | undefined;
+  let timers: TimerLoop | undefined;
+  const engine = new AcdEngine({
+    db,
+    clock,
+    logger,
+    media,
+    publish: createPublisher(db, () => agentNs, () => customerNs),
+    wakeAt: (dueAt) => timers?.wakeAt(dueAt),
+  });
+  timers = new TimerLoop(
+    async () => {
+      await engine.fireDueTimers();
+    },
+    config.TIMER_POLL_MS,
+    (error) => logger.error({ err: error }, 'timer loop failed'),
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const api = express.Router();
+  api.use(express.json({ limit: '64kb' }));
+  // Mutations must be JSON: a cross-site form cannot send that without a CORS preflight.
+  api.use((req, _res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-length'] !== '0' && req.body !== undefined && !req.is('application/json')) {
+      next(new AppError('bad_request', 'Send JSON (Content-Type: application/json)'));
+      return;
+    }
+    next();
+  });
+  api.use(sessionMiddleware(db, clock));
+  api.get('/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  api.use(authRoutes({ db, clock, sessionTtlHours: config.SESSION_TTL_HOURS, secureCookies: config.PUBLIC_URL.startsWith('https:') }));
+  api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
+  api.use(organisationRoutes({ db }));
+  api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
+  api.use(errorMiddleware(logger));
+  app.use('/api', api);
+
+  const desktop = path.resolve(config.DESKTOP_BUILD_DIR);
+  if (existsSync(path.join(desktop, 'index.html'))) {
+    app.use(express.static(desktop, { index: false, maxAge: '1h' }));
+    // The desktop is a single-page app: every other path is its index.
+    app.get(/.*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(desktop, 'index.html'));
+    });
+  } else {
+    logger.warn({ desktop }, 'agent desktop build not found; serving the API only');
+  }
+
+  const server = http.createServer(app);
+  const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
+  agentNs = io.of('/agent');
+  customerNs = io.of('/customer');
+
+  agentNs.use((socket, next) => {
+    // Cookies ride along on cross-site WebSocket upgrades: only our own pages may open this.
+    const origin = socket.handshake.headers.origin;
+    if (origin && new URL(origin).host !== socket.handshake.headers.host && origin !== new URL(config.PUBLIC_URL).origin) {
+      next(new Error('forbidden'));
+      return;
+    }
+    const id = sessionIdFromCookieHeader(socket.handshake.headers.cookie);
+    if (!id) {
+      next(new Error('unauthenticated'));
+      return;
+    }
+    userForSession(db, id, clock)
+      .then((user) => {
+        if (!user) return next(new Error('unauthenticated'));
+        socket.data.user = user;
+        next();
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'agent socket authentication failed');
+        next(new Error('internal'));
+      });
+  });
+  registerAgentNamespace(agentNs, { db, engine, logger });
+  registerCustomerNamespace(customerNs, { db, engine, clock, logger });
+
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  timers.start();
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  logger.info({ url }, 'routing service listening');
+
+  return {
+    engine,
+    url,
+    async close() {
+      await timers?.close();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}

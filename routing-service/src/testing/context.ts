@@ -1,0 +1,207 @@
+/**
+ * Test context: a fresh migrated database, a real SFU (mediasoup worker) and the routing
+ * service on loopback, plus real Socket.IO clients for agents and customers.
+ */
+import { randomBytes } from 'node:crypto';
+import { io as connect, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  AgentClientToServerEvents,
+  AgentServerToClientEvents,
+  AgentSnapshot,
+  CallLinkCreateRequest,
+  CallLinkView,
+  CustomerCallView,
+  CustomerClientToServerEvents,
+  CustomerServerToClientEvents,
+} from '@cc/contracts';
+import { freePort } from '@cc/migrations';
+import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
+import { loadConfig as loadSfuConfig } from '@cc/sfu/config';
+import { startSfu } from '@cc/sfu/server';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { seedOrganisation, type SeedUser } from '../seed.ts';
+import { startRoutingService, type RoutingService } from '../server.ts';
+
+export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
+export type CustomerSocket = Socket<CustomerServerToClientEvents, CustomerClientToServerEvents>;
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestContext {
+  t: TestDatabase;
+  service: RoutingService;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTestContext(): Promise<TestContext> {
+  const t = await createTestDatabase();
+  const mediaSecret = randomBytes(32).toString('hex');
+  const controlSecret = randomBytes(32).toString('hex');
+  const [signalPort, controlPort] = [await freePort(), await freePort()];
+  const rtcMin = 42000 + Math.floor(Math.random() * 200) * 10;
+  const sfu = await startSfu(
+    loadSfuConfig({
+      MEDIA_SECRET: mediaSecret,
+      SFU_CONTROL_SECRET: controlSecret,
+      SFU_SIGNAL_PORT: String(signalPort),
+      SFU_CONTROL_PORT: String(controlPort),
+      SFU_RTC_MIN_PORT: String(rtcMin),
+      SFU_RTC_MAX_PORT: String(rtcMin + 9),
+      SFU_WORKERS: '1',
+      LOG_LEVEL: 'warn',
+      MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN ?? '/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker',
+    }),
+  );
+  const config = loadConfig({
+    PORT: '0',
+    DATABASE_URL: t.url,
+    MEDIA_SECRET: mediaSecret,
+    SFU_CONTROL_URL: sfu.controlUrl,
+    SFU_CONTROL_SECRET: controlSecret,
+    DESKTOP_BUILD_DIR: '/nonexistent',
+    TIMER_POLL_MS: '100',
+    LOG_LEVEL: 'warn',
+  });
+  const service = await startRoutingService({ config, db: t.db, logger: createLogger('warn') });
+  return {
+    t,
+    service,
+    url: service.url,
+    async close() {
+      await service.close();
+      await sfu.close();
+      await t.drop();
+    },
+  };
+}
+
+export async function seed(ctx: TestContext, options: { ringTimeoutSeconds?: number; wrapUpSeconds?: number; agents: Partial<SeedUser>[] }) {
+  const users: SeedUser[] = options.agents.map((a, i) => ({
+    email: `agent${i + 1}-${randomBytes(3).toString('hex')}@example.test`,
+    name: `Agent ${i + 1}`,
+    role: 'agent',
+    password: PASSWORD,
+    status: 'available',
+    ...a,
+  }));
+  const org = await seedOrganisation(ctx.t.db, {
+    name: `Org ${randomBytes(3).toString('hex')}`,
+    ...(options.ringTimeoutSeconds !== undefined ? { ringTimeoutSeconds: options.ringTimeoutSeconds } : {}),
+    ...(options.wrapUpSeconds !== undefined ? { wrapUpSeconds: options.wrapUpSeconds } : {}),
+    users,
+  });
+  return { ...org, emails: users.map((u) => u.email), ids: users.map((u) => org.users[u.email] ?? '') };
+}
+
+export async function login(ctx: TestContext, email: string): Promise<string> {
+  const res = await fetch(`${ctx.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status}`);
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) throw new Error('no session cookie');
+  return cookie;
+}
+
+export async function api<T>(ctx: TestContext, cookie: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${ctx.url}/api${path}`, {
+    method,
+    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A connected agent desktop that remembers the latest snapshot and notices. */
+export class AgentClient {
+  readonly socket: AgentSocket;
+  snapshot: AgentSnapshot | null = null;
+  readonly notices: string[] = [];
+  readonly #waiters: { predicate: (s: AgentSnapshot) => boolean; resolve: (s: AgentSnapshot) => void }[] = [];
+
+  private constructor(socket: AgentSocket) {
+    this.socket = socket;
+    socket.on('agent:state', (s) => {
+      this.snapshot = s;
+      for (const w of [...this.#waiters]) {
+        if (w.predicate(s)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve(s);
+        }
+      }
+    });
+    socket.on('notice', (n) => this.notices.push(n.message));
+  }
+
+  static async connect(ctx: TestContext, cookie: string): Promise<AgentClient> {
+    const socket: AgentSocket = connect(`${ctx.url}/agent`, { extraHeaders: { cookie }, transports: ['websocket'], reconnection: false });
+    const client = new AgentClient(socket);
+    await client.waitFor(() => true);
+    return client;
+  }
+
+  waitFor(predicate: (s: AgentSnapshot) => boolean, timeoutMs = 10_000): Promise<AgentSnapshot> {
+    if (this.snapshot && predicate(this.snapshot)) return Promise.resolve(this.snapshot);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`agent state not reached; last: ${JSON.stringify(this.snapshot)}`)), timeoutMs);
+      this.#waiters.push({ predicate, resolve: (s) => (clearTimeout(timer), resolve(s)) });
+    });
+  }
+
+  request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0]) {
+    return ack(this.socket, event as string, payload) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+type AckData<F> = F extends (a: infer A) => void ? A : never;
+
+export function ack(socket: Socket, event: string, payload: unknown): Promise<Ack<unknown>> {
+  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<unknown>>;
+}
+
+export async function createLink(ctx: TestContext, cookie: string, request: CallLinkCreateRequest): Promise<{ view: CallLinkView; token: string }> {
+  const res = await api<CallLinkView>(ctx, cookie, 'POST', '/call-links', request);
+  if (res.status !== 201 || !res.body.url) throw new Error(`link not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return { view: res.body, token: res.body.url.split('/c/')[1] ?? '' };
+}
+
+/** A customer on the call-link page. */
+export class CustomerClient {
+  readonly states: CustomerCallView[] = [];
+  private constructor(readonly socket: CustomerSocket) {
+    socket.on('call:state', (s) => this.states.push(s));
+  }
+
+  static async connect(ctx: TestContext, linkToken: string): Promise<CustomerClient> {
+    const socket: CustomerSocket = connect(`${ctx.url}/customer`, { auth: { linkToken }, transports: ['websocket'], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', (e) => reject(e));
+    });
+    return new CustomerClient(socket);
+  }
+
+  async waitForState(state: CustomerCallView['state'], timeoutMs = 10_000): Promise<CustomerCallView> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.states.find((s) => s.state === state);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`customer never saw ${state}; saw ${this.states.map((s) => s.state).join(',')}`);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Control API for the routing service (plain node:http, bearer secret, loopback by default):
+ *   POST   /rooms                 {roomId}   → 201 | 200 RoomCreated (idempotent)
+ *   GET    /rooms/:roomId                    → RoomSummary
+ *   GET    /rooms/:roomId/stats              → RoomStats
+ *   DELETE /rooms/:roomId         {reason}?  → 204 (404 when unknown)
+ *   GET    /health                           → SfuHealth
+ * Errors are `{ error: { code, message } }` with the contract's HTTP status.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { ERROR_STATUS, roomCloseSchema, roomCreateSchema, type RoomCreated, type SfuHealth } from '@cc/contracts';
+import { SfuError, toErrorBody } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { RoomRegistry } from './RoomRegistry.ts';
+import type { WorkerPool } from './WorkerPool.ts';
+
+const MAX_BODY_BYTES = 16 * 1024;
+const DEFAULT_CLOSE_REASON = 'closed';
+
+export interface ControlApiDeps {
+  rooms: RoomRegistry;
+  pool: WorkerPool;
+  controlSecret: string;
+  /** Signaling URL handed out with each room (read late: the port may be bound after this is built). */
+  signalUrl: () => string;
+  logger: Logger;
+}
+
+/** Constant-time bearer check (hashing first makes both sides the same length). */
+function authorized(header: string | undefined, secret: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(header.slice('Bearer '.length)), digest(secret));
+}
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new SfuError('bad_request', 'Body too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SfuError('bad_request', 'Body is not valid JSON');
+  }
+}
+
+export function controlApi(deps: ControlApiDeps): RequestListener {
+  const { rooms, pool, logger } = deps;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!authorized(req.headers.authorization, deps.controlSecret)) {
+      throw new SfuError('unauthenticated', 'A valid bearer token is required');
+    }
+    const url = new URL(req.url ?? '/', 'http://control');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+
+    if (parts.length === 1 && parts[0] === 'health' && method === 'GET') {
+      const health: SfuHealth = { workers: pool.info(), rooms: rooms.size };
+      send(res, 200, health);
+      return;
+    }
+    if (parts[0] !== 'rooms') throw new SfuError('not_found', 'No such endpoint');
+
+    if (parts.length === 1 && method === 'POST') {
+      const { roomId } = roomCreateSchema.parse(await readJson(req));
+      const { created } = await rooms.getOrCreate(roomId);
+      const body: RoomCreated = { roomId, signalUrl: deps.signalUrl() };
+      send(res, created ? 201 : 200, body);
+      return;
+    }
+    const roomId = parts[1];
+    if (roomId === undefined || parts.length > 3) throw new SfuError('not_found', 'No such endpoint');
+    const room = rooms.get(roomId);
+    if (parts.length === 2 && method === 'DELETE') {
+      const { reason } = roomCloseSchema.parse((await readJson(req)) ?? {});
+      if (!rooms.close(roomId, reason ?? DEFAULT_CLOSE_REASON)) throw new SfuError('not_found', 'No such room');
+      send(res, 204);
+      return;
+    }
+    if (method !== 'GET') throw new SfuError('not_found', 'No such endpoint');
+    if (!room) throw new SfuError('not_found', 'No such room');
+    if (parts.length === 2) {
+      send(res, 200, room.summary());
+      return;
+    }
+    if (parts[2] === 'stats') {
+      send(res, 200, await room.stats());
+      return;
+    }
+    throw new SfuError('not_found', 'No such endpoint');
+  }
+
+  return (req, res) => {
+    route(req, res).catch((error: unknown) => {
+      const body = toErrorBody(error, logger, { method: req.method, url: req.url });
+      if (!res.headersSent) send(res, ERROR_STATUS[body.code], { error: body });
+      else res.destroy();
+    });
+  };
+}
