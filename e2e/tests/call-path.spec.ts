@@ -51,7 +51,7 @@ for (const media of ['audio', 'video'] as const) {
   });
 }
 
-test('agent hangs up; +10 s extends the wrap-up; closing it early makes the agent available', async ({ seedOrg, agentPage, customerPage }) => {
+test('agent hangs up at once after answering; +10 s extends the wrap-up; closing it early makes the agent available', async ({ seedOrg, agentPage, customerPage }) => {
   const org = await seedOrg({ agents: [{}] });
   const agent = await agentPage(org.agents[0]?.email ?? '');
   await setStatus(agent, 'Available');
@@ -60,7 +60,8 @@ test('agent hangs up; +10 s extends the wrap-up; closing it early makes the agen
   await customer.goto(url);
   await customer.getByRole('button', { name: 'Start audio call' }).click();
   await agent.getByRole('alertdialog', { name: 'Incoming call' }).getByRole('button', { name: 'Answer' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Connected/);
+  // Hang up the moment the call panel shows, while the media may still be connecting:
+  // an agent can always hang up.
   await agent.getByRole('button', { name: 'Hang up' }).click();
   await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Call ended/);
 

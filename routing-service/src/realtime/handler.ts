@@ -20,10 +20,13 @@ export function handle<S extends z.ZodType, T>(
       reply({ ok: false, error: { code: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } });
       return;
     }
+    const started = performance.now();
     try {
       reply({ ok: true, data: await fn(parsed.data) });
+      logger.debug({ event, ms: Math.round(performance.now() - started) }, 'request handled');
     } catch (error) {
       if (!(error instanceof AppError)) logger.error({ err: error, event, socketId: socket.id }, 'socket handler failed');
+      else logger.debug({ event, code: error.code, ms: Math.round(performance.now() - started) }, 'request refused');
       reply({ ok: false, error: toErrorBody(error) });
     }
   });

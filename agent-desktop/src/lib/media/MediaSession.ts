@@ -18,6 +18,16 @@ type SfuSocket = Socket<SfuServerToClientEvents, SfuClientToServerEvents>;
 const CONNECT_TIMEOUT_MS = 10_000;
 const SOURCE_OF_KIND: Record<'audio' | 'video', ProducerSource> = { audio: 'microphone', video: 'camera' };
 
+/** The room closed (the call ended) or the connection was lost while the session was opening. */
+export class MediaClosedError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`The call's media closed (${reason}).`);
+    this.name = 'MediaClosedError';
+    this.reason = reason;
+  }
+}
+
 export class MediaSession {
   /** The other side's audio (and video) tracks; the same object for the whole session. */
   readonly remoteStream = new MediaStream();
@@ -47,13 +57,27 @@ export class MediaSession {
       timeout: CONNECT_TIMEOUT_MS,
     });
     const session = new MediaSession(socket, local);
+    // A room closed while joining (the call ended) fails the open at once instead of leaving
+    // its requests to time out.
+    let stopWatching = (): void => undefined;
+    const closedWhileOpening = new Promise<never>((_resolve, reject) => {
+      stopWatching = session.onClosed((reason) => reject(new MediaClosedError(reason)));
+    });
     try {
-      await session.#connect();
-      await session.#start();
+      await Promise.race([
+        (async () => {
+          await session.#connect();
+          await session.#start();
+        })(),
+        closedWhileOpening,
+      ]);
       return session;
     } catch (error) {
       session.close();
       throw error;
+    } finally {
+      stopWatching();
+      closedWhileOpening.catch(() => undefined);
     }
   }
 

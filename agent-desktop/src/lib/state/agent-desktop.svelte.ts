@@ -13,10 +13,11 @@ import {
   type WrapUpView,
 } from '@cc/contracts';
 import { createContext } from 'svelte';
+import { SvelteSet } from 'svelte/reactivity';
 import { io, type Socket } from 'socket.io-client';
 import { api, ApiError, errorMessage } from '$lib/api/http';
 import { request, type RequestData, type RequestEvent, type RequestPayload } from '$lib/api/socket';
-import { getLocalMedia, MediaPermissionError, MediaSession } from '$lib/media';
+import { getLocalMedia, MediaClosedError, MediaPermissionError, MediaSession } from '$lib/media';
 import { Ringer } from './ringer';
 import { WrapUpEditor } from './wrap-up.svelte';
 
@@ -27,7 +28,7 @@ export interface NoticeItem extends Notice {
 }
 
 /** What the desktop is doing on the agent's behalf, to disable buttons meanwhile. */
-export type PendingAction = 'answer' | 'decline' | 'hangup' | 'status' | 'media' | 'wrapup' | null;
+export type PendingAction = 'answer' | 'decline' | 'hangup' | 'status' | 'media' | 'wrapup-extend' | 'wrapup-end' | null;
 
 /** Longest list of notices kept on screen. */
 const MAX_NOTICES = 5;
@@ -49,7 +50,8 @@ export class AgentDesktop {
   #everConnected = $state(false);
   #notices = $state.raw<NoticeItem[]>([]);
   #error = $state<string | null>(null);
-  #pending = $state<PendingAction>(null);
+  /** Actions in flight; each blocks only a repeat of itself, so hanging up is never held back by a media open. */
+  readonly #inFlight = new SvelteSet<Exclude<PendingAction, null>>();
 
   #media = $state.raw<MediaSession | null>(null);
   #localStream = $state.raw<MediaStream | null>(null);
@@ -79,7 +81,10 @@ export class AgentDesktop {
   get reconnecting(): boolean { return this.#everConnected && !this.#connected; }
   get notices(): NoticeItem[] { return this.#notices; }
   get error(): string | null { return this.#error; }
-  get pending(): PendingAction { return this.#pending; }
+  /** Whether `action` is in flight (its button shows busy). */
+  isPending(action: Exclude<PendingAction, null>): boolean { return this.#inFlight.has(action); }
+  /** Whether answering or declining is in flight (both pop-up buttons wait). */
+  get ringActionPending(): boolean { return this.#inFlight.has('answer') || this.#inFlight.has('decline'); }
   get media(): MediaSession | null { return this.#media; }
   get localStream(): MediaStream | null { return this.#localStream; }
   /** Changes whenever the remote stream's tracks change, to re-attach media elements. */
@@ -141,7 +146,7 @@ export class AgentDesktop {
     if (!call || call.state !== 'ringing' || this.#opening) return;
     this.#opening = true;
     this.#mediaCallId = call.callId;
-    this.#pending = 'answer';
+    this.#inFlight.add('answer');
     this.#error = null;
     this.#ringer.stop();
     try {
@@ -158,11 +163,12 @@ export class AgentDesktop {
         await this.#openMedia(call.callId, media, local);
       } catch (error) {
         stopTracks(local);
-        this.#error = errorMessage(error);
+        // The call ended while its media was opening: nothing went wrong for the agent.
+        if (!(error instanceof MediaClosedError)) this.#error = errorMessage(error);
       }
     } finally {
       this.#opening = false;
-      this.#pending = null;
+      this.#inFlight.delete('answer');
       if (!this.#media) this.#mediaCallId = null;
       this.#reconcile();
     }
@@ -193,7 +199,7 @@ export class AgentDesktop {
     if (!call || !this.callInProgress || this.#opening || this.#media) return;
     this.#opening = true;
     this.#mediaCallId = call.callId;
-    this.#pending = 'media';
+    this.#inFlight.add('media');
     this.#rejoined.add(call.callId);
     try {
       let local: MediaStream;
@@ -208,11 +214,12 @@ export class AgentDesktop {
         await this.#openMedia(call.callId, media, local);
       } catch (error) {
         stopTracks(local);
-        this.#error = errorMessage(error);
+        // The call ended while its media was opening: nothing went wrong for the agent.
+        if (!(error instanceof MediaClosedError)) this.#error = errorMessage(error);
       }
     } finally {
       this.#opening = false;
-      this.#pending = null;
+      this.#inFlight.delete('media');
       if (!this.#media) this.#mediaCallId = null;
       this.#reconcile();
     }
@@ -233,7 +240,7 @@ export class AgentDesktop {
   async extendWrapUp(): Promise<void> {
     const wrapUp = this.#snapshot?.wrapUp;
     if (!wrapUp) return;
-    await this.#act('wrapup', async () => {
+    await this.#act('wrapup-extend', async () => {
       this.#patchWrapUp(await this.#request('wrapup:extend', { callId: wrapUp.callId }));
     });
   }
@@ -241,7 +248,7 @@ export class AgentDesktop {
   async endWrapUp(): Promise<void> {
     const wrapUp = this.#snapshot?.wrapUp;
     if (!wrapUp) return;
-    await this.#act('wrapup', async () => {
+    await this.#act('wrapup-end', async () => {
       await this.wrapUp.flush();
       this.#apply(await this.#request('wrapup:end', { callId: wrapUp.callId }));
     });
@@ -257,15 +264,15 @@ export class AgentDesktop {
   }
 
   async #act(action: Exclude<PendingAction, null>, run: () => Promise<void>): Promise<void> {
-    if (this.#pending) return;
-    this.#pending = action;
+    if (this.#inFlight.has(action)) return;
+    this.#inFlight.add(action);
     this.#error = null;
     try {
       await run();
     } catch (error) {
       this.#error = errorMessage(error);
     } finally {
-      this.#pending = null;
+      this.#inFlight.delete(action);
     }
   }
 
