@@ -46,7 +46,7 @@ function firstAudioPacket(page: Page): Promise<number> {
             });
             if (got) return resolve(Date.now());
           }
-          setTimeout(tick, 5);
+          setTimeout(() => void tick(), 5);
         };
         void tick();
       }),
@@ -64,7 +64,14 @@ const stack = await startStack({ dataDir, port: 0, demo: false, env: { LOG_LEVEL
 const db = createDb(stack.databaseUrl, 2);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+  args: [
+    '--no-sandbox',
+    '--disable-dev-shm-usage',
+    '--disable-gpu',
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+  ],
 });
 const popup: number[] = [];
 const agentAudio: number[] = [];
@@ -72,7 +79,11 @@ const customerAudio: number[] = [];
 try {
   for (let i = 0; i < runs; i++) {
     const email = `bench${i}-${Date.now()}@example.test`;
-    await seedOrganisation(db, { name: `Bench ${i}`, wrapUpSeconds: 0, users: [{ email, name: 'Bench Agent', role: 'agent', password: PASSWORD, status: 'offline' }] });
+    await seedOrganisation(db, {
+      name: `Bench ${i}`,
+      wrapUpSeconds: 0,
+      users: [{ email, name: 'Bench Agent', role: 'agent', password: PASSWORD, status: 'offline' }],
+    });
     const agentCtx = await browser.newContext({ baseURL: stack.url });
     const customerCtx = await browser.newContext({ baseURL: stack.url });
     await agentCtx.addInitScript(INSTRUMENT);
@@ -94,7 +105,9 @@ try {
     await customer.goto(url);
     await customer.getByRole('button', { name: 'Start audio call' }).click();
     await agent.getByRole('alertdialog', { name: 'Incoming call' }).waitFor();
-    const startClick = await customer.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks['click:Start audio call'] ?? 0);
+    const startClick = await customer.evaluate(
+      () => (window as unknown as { __marks: Record<string, number> }).__marks['click:Start audio call'] ?? 0,
+    );
     const popupAt = await agent.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks.popup ?? 0);
     const agentFirst = firstAudioPacket(agent);
     const customerFirst = firstAudioPacket(customer);
@@ -104,7 +117,9 @@ try {
     popup.push(popupAt - startClick);
     agentAudio.push(a - answerClick);
     customerAudio.push(c - answerClick);
-    process.stdout.write(`run ${i + 1}: pop-up ${popupAt - startClick} ms, agent audio ${a - answerClick} ms, customer audio ${c - answerClick} ms\n`);
+    process.stdout.write(
+      `run ${i + 1}: pop-up ${popupAt - startClick} ms, agent audio ${a - answerClick} ms, customer audio ${c - answerClick} ms\n`,
+    );
     await customer.getByRole('button', { name: 'Hang up' }).click();
     await agentCtx.close();
     await customerCtx.close();

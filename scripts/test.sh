@@ -30,6 +30,9 @@ run() {
 }
 
 run typecheck npx turbo run typecheck --concurrency=2 --output-logs=errors-only
+run typecheck-scripts npx tsc -p .
+run lint npx eslint .
+run format npx prettier --check .
 run contracts npm test --silent -w @cc/contracts
 run migrations npm test --silent -w @cc/migrations
 run sfu npm test --silent -w @cc/sfu

@@ -17,16 +17,7 @@ export type UserRole = (typeof USER_ROLES)[number];
 export const CONVERSATION_STATUSES = ['open', 'waiting', 'solved', 'closed'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
-export const CALL_STATES = [
-  'queued',
-  'ringing',
-  'connected',
-  'on_hold',
-  'ended',
-  'abandoned',
-  'timed_out',
-  'failed',
-] as const;
+export const CALL_STATES = ['queued', 'ringing', 'connected', 'on_hold', 'ended', 'abandoned', 'timed_out', 'failed'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 /** States after which a call never changes again. */
 export const FINAL_CALL_STATES: readonly CallState[] = ['ended', 'abandoned', 'timed_out', 'failed'];
@@ -37,13 +28,7 @@ export type CallKind = (typeof CALL_KINDS)[number];
 export const CALL_MEDIA = ['audio', 'video'] as const;
 export type CallMedia = (typeof CALL_MEDIA)[number];
 
-export const QUEUE_STRATEGIES = [
-  'longest_idle',
-  'least_occupied',
-  'round_robin',
-  'ring_all',
-  'priority_then_longest_idle',
-] as const;
+export const QUEUE_STRATEGIES = ['longest_idle', 'least_occupied', 'round_robin', 'ring_all', 'priority_then_longest_idle'] as const;
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 
 export const CALL_LINK_TYPES = ['one_time', 'time_frame', 'expiring'] as const;
@@ -53,13 +38,7 @@ export const CALL_LINK_ROUTINGS = ['to_sharing_agent', 'routing_rules'] as const
 export type CallLinkRouting = (typeof CALL_LINK_ROUTINGS)[number];
 
 /** Why a call link cannot be used; each has its own clear page. */
-export const CALL_LINK_PROBLEMS = [
-  'link_not_found',
-  'link_used',
-  'link_expired',
-  'link_revoked',
-  'link_not_yet_valid',
-] as const;
+export const CALL_LINK_PROBLEMS = ['link_not_found', 'link_used', 'link_expired', 'link_revoked', 'link_not_yet_valid'] as const;
 export type CallLinkProblem = (typeof CALL_LINK_PROBLEMS)[number];
 
 /** Timeline event types of a call (SPEC §4: every change is an event with time and actor). */

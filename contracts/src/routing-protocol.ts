@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import {
   AGENT_CHOSEN_STATUSES,
-  CALL_KINDS,
   CALL_MEDIA,
   CONVERSATION_STATUSES,
   type AgentStatus,
@@ -132,10 +131,7 @@ export interface CustomerCallView {
 }
 
 export interface CustomerClientToServerEvents {
-  'call:start': (
-    payload: CallStartRequest,
-    ack: AckCallback<{ call: CustomerCallView; media: MediaJoin }>,
-  ) => void;
+  'call:start': (payload: CallStartRequest, ack: AckCallback<{ call: CustomerCallView; media: MediaJoin }>) => void;
   'call:hangup': (payload: Record<string, never>, ack: AckCallback<null>) => void;
 }
 

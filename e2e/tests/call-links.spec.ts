@@ -22,7 +22,12 @@ test('a used one-time link shows a clear page and creates no call', async ({ see
   expect(calls).toEqual([{ state: 'abandoned' }]);
 });
 
-test('an expired time-frame link and an unknown link show clear pages and create nothing', async ({ seedOrg, agentPage, customerPage, db }) => {
+test('an expired time-frame link and an unknown link show clear pages and create nothing', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+  db,
+}) => {
   const org = await seedOrg({ agents: [{}] });
   const agent = await agentPage(org.agents[0]?.email ?? '');
   // Made through the desktop's own API with a window that closes in two seconds.
@@ -44,7 +49,9 @@ test('an expired time-frame link and an unknown link show clear pages and create
   await early.goto(url);
   await expect(early.getByRole('button', { name: 'Start audio call' })).toBeVisible();
   await expect
-    .poll(async () => (await (await fetch(url.replace('/c/', '/api/call-links/public/'))).json()).problem, { timeout: 5000 })
+    .poll(async () => ((await (await fetch(url.replace('/c/', '/api/call-links/public/'))).json()) as { problem?: string }).problem, {
+      timeout: 5000,
+    })
     .toBe('link_expired');
   const customer = await customerPage();
   await customer.goto(url);
@@ -64,7 +71,13 @@ test('denied camera/microphone permission gives a clear message and no call', as
   const url = await createLinkInDesktop(agent, { identity: 'Private person' });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream=deny'],
+    args: [
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream=deny',
+    ],
   });
   try {
     const page = await (await browser.newContext({ baseURL })).newPage();

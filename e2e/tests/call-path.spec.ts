@@ -46,12 +46,20 @@ for (const media of ['audio', 'video'] as const) {
     await expect(agent.getByRole('status', { name: 'Agent status' })).toHaveAttribute('data-status', 'available', { timeout: 8000 });
     await expect(agent.getByRole('region', { name: 'Wrap-up' })).toBeHidden();
 
-    const calls = await db.selectFrom('call').select(['state', 'end_reason', 'media']).where('organisation_id', '=', org.organisationId).execute();
+    const calls = await db
+      .selectFrom('call')
+      .select(['state', 'end_reason', 'media'])
+      .where('organisation_id', '=', org.organisationId)
+      .execute();
     expect(calls).toEqual([{ state: 'ended', end_reason: 'customer_hangup', media }]);
   });
 }
 
-test('agent hangs up at once after answering; +10 s extends the wrap-up; closing it early makes the agent available', async ({ seedOrg, agentPage, customerPage }) => {
+test('agent hangs up at once after answering; +10 s extends the wrap-up; closing it early makes the agent available', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+}) => {
   const org = await seedOrg({ agents: [{}] });
   const agent = await agentPage(org.agents[0]?.email ?? '');
   await setStatus(agent, 'Available');

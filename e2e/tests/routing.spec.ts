@@ -69,9 +69,18 @@ test('an agent who is away, in wrap-up or on a call is never rung', async ({ see
   for (const page of [away, talking, wrapping]) {
     await expect(page.getByRole('alertdialog', { name: 'Incoming call' })).toBeHidden();
   }
-  const waiting = await db.selectFrom('call').select('id').where('organisation_id', '=', org.organisationId).where('state', '=', 'queued').execute();
+  const waiting = await db
+    .selectFrom('call')
+    .select('id')
+    .where('organisation_id', '=', org.organisationId)
+    .where('state', '=', 'queued')
+    .execute();
   expect(waiting).toHaveLength(1);
-  const offers = await db.selectFrom('call_offer').select('agent_id').where('call_id', '=', waiting[0]?.id ?? '').execute();
+  const offers = await db
+    .selectFrom('call_offer')
+    .select('agent_id')
+    .where('call_id', '=', waiting[0]?.id ?? '')
+    .execute();
   expect(offers).toHaveLength(0);
 
   // Closing the wrap-up makes that agent eligible, and the waiting call rings them.

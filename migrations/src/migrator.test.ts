@@ -8,7 +8,11 @@ test('migrations create the schema and running them again changes nothing', asyn
   const t = await createTestDatabase();
   try {
     assert.deepEqual(await migrateToLatest(t.url), []);
-    const org = await t.db.insertInto('organisation').values({ name: 'Acme' }).returning(['ring_timeout_seconds', 'wrap_up_seconds']).executeTakeFirstOrThrow();
+    const org = await t.db
+      .insertInto('organisation')
+      .values({ name: 'Acme' })
+      .returning(['ring_timeout_seconds', 'wrap_up_seconds'])
+      .executeTakeFirstOrThrow();
     assert.deepEqual(org, { ring_timeout_seconds: 30, wrap_up_seconds: 30 });
   } finally {
     await t.drop();

@@ -8,7 +8,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T10-00-00_call_path': m20261123callPath,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export function createDb(connectionString: string, poolSize = 10): Kysely<Database> {
   return new Kysely<Database>({
@@ -23,7 +23,7 @@ export async function migrateToLatest(connectionString: string): Promise<string[
   });
   try {
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (error) throw error instanceof Error ? error : new Error('Migration failed', { cause: error });
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   } finally {
     await db.destroy();

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import express from 'express';
-import { Server as SocketServer, type Namespace } from 'socket.io';
+import { Server as SocketServer } from 'socket.io';
 import type { Kysely } from 'kysely';
 import type { Database } from '@cc/migrations';
 import { sessionIdFromCookieHeader, userForSession } from './auth/sessions.ts';
@@ -22,6 +22,13 @@ import { sfuRooms } from './media/sfu-rooms.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
 import { createPublisher } from './realtime/publisher.ts';
+import type {
+  AgentNamespace,
+  CustomerNamespace,
+  RoutingClientToServerEvents,
+  RoutingServerToClientEvents,
+  RoutingSocketData,
+} from './realtime/types.ts';
 
 export interface RoutingServiceDeps {
   config: Config;
@@ -42,24 +49,33 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   const clock = deps.clock ?? systemClock;
   const media = deps.media ?? sfuRooms(config.SFU_CONTROL_URL, config.SFU_CONTROL_SECRET, config.MEDIA_SECRET);
 
-  let agentNs: Namespace | undefined;
-  let customerNs: Namespace | undefined;
-  let timers: TimerLoop | undefined;
+  const io = new SocketServer<RoutingClientToServerEvents, RoutingServerToClientEvents, Record<string, never>, RoutingSocketData>({
+    serveClient: false,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+  });
+  // One server hosts both namespaces; Socket.IO types a server with one event map, so each
+  // namespace is narrowed to its own map here, once.
+  const agentNs = io.of('/agent') as unknown as AgentNamespace;
+  const customerNs = io.of('/customer') as unknown as CustomerNamespace;
+  // The timer loop and the engine need each other; the engine asks for wake-ups through this.
+  let timers: TimerLoop | undefined = undefined;
   const engine = new AcdEngine({
     db,
     clock,
     logger,
     media,
-    publish: createPublisher(db, () => agentNs, () => customerNs),
+    publish: createPublisher(db, agentNs, customerNs),
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
   });
-  timers = new TimerLoop(
+  const timerLoop = new TimerLoop(
     async () => {
       await engine.fireDueTimers();
     },
     config.TIMER_POLL_MS,
     (error) => logger.error({ err: error }, 'timer loop failed'),
   );
+  timers = timerLoop;
 
   const app = express();
   app.disable('x-powered-by');
@@ -68,7 +84,13 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(express.json({ limit: '64kb' }));
   // Mutations must be JSON: a cross-site form cannot send that without a CORS preflight.
   api.use((req, _res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-length'] !== '0' && req.body !== undefined && !req.is('application/json')) {
+    if (
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      req.headers['content-length'] !== '0' &&
+      req.body !== undefined &&
+      !req.is('application/json')
+    ) {
       next(new AppError('bad_request', 'Send JSON (Content-Type: application/json)'));
       return;
     }
@@ -98,9 +120,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   }
 
   const server = http.createServer(app);
-  const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
-  agentNs = io.of('/agent');
-  customerNs = io.of('/customer');
+  io.attach(server);
 
   agentNs.use((socket, next) => {
     // Cookies ride along on cross-site WebSocket upgrades: only our own pages may open this.
@@ -131,7 +151,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  timers.start();
+  timerLoop.start();
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url }, 'routing service listening');
 
@@ -139,9 +159,11 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     engine,
     url,
     async close() {
-      await timers?.close();
+      await timerLoop.close();
       io.disconnectSockets(true);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
     },
   };
 }

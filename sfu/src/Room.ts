@@ -121,14 +121,17 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#assertPeer(peer);
     const entry = peer.getTransport(transportId);
     if (!entry) throw new SfuError('not_found', 'No such transport');
-    await this.#clientCall(() => entry.transport.connect({ dtlsParameters: dtlsParameters as unknown as DtlsParameters }), 'Invalid DTLS parameters');
+    await this.#clientCall(
+      () => entry.transport.connect({ dtlsParameters: dtlsParameters as unknown as DtlsParameters }),
+      'Invalid DTLS parameters',
+    );
   }
 
   async join(peer: Peer, rtpCapabilities: Record<string, unknown>): Promise<{ peers: PeerInfo[] }> {
     this.#assertPeer(peer);
     if (peer.joined) throw new SfuError('conflict', 'Already joined');
     const others = this.#joinedPeers();
-    peer.markJoined(rtpCapabilities as unknown as RtpCapabilities);
+    peer.markJoined(rtpCapabilities);
     for (const other of others) other.channel.notify('peerJoined', peer.info());
     this.#consumeAllFor(peer);
     return { peers: others.map((other) => other.info()) };
@@ -140,9 +143,11 @@ export class Room extends EventEmitter<RoomEvents> {
   ): Promise<{ id: string }> {
     this.#assertPeer(peer);
     if (!peer.publish.has(request.kind)) throw new SfuError('forbidden', `This participant may not send ${request.kind}`);
-    if (SOURCE_KIND[request.source] !== request.kind) throw new SfuError('bad_request', `A ${request.source} carries ${SOURCE_KIND[request.source]}`);
+    if (SOURCE_KIND[request.source] !== request.kind)
+      throw new SfuError('bad_request', `A ${request.source} carries ${SOURCE_KIND[request.source]}`);
     // One live producer per source keeps a misbehaving client from piling up producers.
-    if (peer.producers().some((p) => p.source === request.source)) throw new SfuError('conflict', `A ${request.source} is already being sent`);
+    if (peer.producers().some((p) => p.source === request.source))
+      throw new SfuError('conflict', `A ${request.source} is already being sent`);
     const entry = peer.getTransport(request.transportId);
     if (!entry || entry.direction !== 'send') throw new SfuError('not_found', 'No such send transport');
     const producer = await this.#clientCall(
@@ -184,7 +189,9 @@ export class Room extends EventEmitter<RoomEvents> {
       [...this.#peers.values()].map(async (peer) => ({
         peerId: peer.id,
         transports: await Promise.all(
-          peer.transports().map(async ({ transport, direction }) => ({ id: transport.id, direction, stats: opaque(await transport.getStats()) })),
+          peer
+            .transports()
+            .map(async ({ transport, direction }) => ({ id: transport.id, direction, stats: opaque(await transport.getStats()) })),
         ),
         producers: await Promise.all(
           peer.producers().map(async ({ producer, source }) => ({

@@ -15,10 +15,16 @@ describe('worker pool', () => {
     await sfu.client.createRoom('a');
     await sfu.client.createRoom('b');
     const { workers } = await sfu.client.health();
-    assert.deepEqual(workers.map((w) => w.routers), [1, 1]);
+    assert.deepEqual(
+      workers.map((w) => w.routers),
+      [1, 1],
+    );
     await sfu.client.closeRoom('a');
     await sfu.client.closeRoom('b');
-    assert.deepEqual((await sfu.client.health()).workers.map((w) => w.routers), [0, 0]);
+    assert.deepEqual(
+      (await sfu.client.health()).workers.map((w) => w.routers),
+      [0, 0],
+    );
   });
 
   it('replaces a dead worker; its rooms close with reason media_failure', async () => {

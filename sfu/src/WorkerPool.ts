@@ -4,7 +4,15 @@
  * process keeps serving new calls without a supervisor restart.
  */
 import type { Logger } from './logger.ts';
-import { createRouter, createWorker, onWorkerDied, type MediasoupModule, type Router, type Worker, type WorkerSettings } from './mediasoup-adapter.ts';
+import {
+  createRouter,
+  createWorker,
+  onWorkerDied,
+  type MediasoupModule,
+  type Router,
+  type Worker,
+  type WorkerSettings,
+} from './mediasoup-adapter.ts';
 
 export interface WorkerInfo {
   pid: number;

@@ -52,6 +52,9 @@ describe('loadConfig', () => {
         return true;
       },
     );
-    assert.throws(() => loadConfig({ ...secrets, SFU_RTC_MIN_PORT: '41000', SFU_RTC_MAX_PORT: '40000' }), /SFU_RTC_MIN_PORT must not be greater/);
+    assert.throws(
+      () => loadConfig({ ...secrets, SFU_RTC_MIN_PORT: '41000', SFU_RTC_MAX_PORT: '40000' }),
+      /SFU_RTC_MIN_PORT must not be greater/,
+    );
   });
 });

@@ -71,9 +71,17 @@ describe('control API', () => {
     const socket = await connect(sfu.signalUrl, await sfu.token('call-4', { sub: 'agent-7', publish: ['audio'] }));
     try {
       const transport = await ok(socket, 'createTransport', { direction: 'send' });
-      const { id } = await ok(socket, 'produce', { transportId: transport.id, kind: 'audio', rtpParameters: audioRtpParameters(), source: 'microphone' });
+      const { id } = await ok(socket, 'produce', {
+        transportId: transport.id,
+        kind: 'audio',
+        rtpParameters: audioRtpParameters(),
+        source: 'microphone',
+      });
       const summary = (await sfu.client.getRoom('call-4')) as RoomSummary;
-      assert.deepEqual(summary, { roomId: 'call-4', peers: [{ peerId: 'agent-7', role: 'agent', producers: [{ id, kind: 'audio', paused: false }] }] });
+      assert.deepEqual(summary, {
+        roomId: 'call-4',
+        peers: [{ peerId: 'agent-7', role: 'agent', producers: [{ id, kind: 'audio', paused: false }] }],
+      });
       const stats = (await sfu.client.getStats('call-4')) as RoomStats;
       const peer = stats.peers[0];
       assert.equal(peer?.peerId, 'agent-7');

@@ -77,7 +77,11 @@ export class SfuControlClient {
     }
     if (!res.ok) {
       const error = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
-      throw new SfuControlError(res.status, error?.error?.code ?? 'internal', error?.error?.message ?? `SFU control API answered ${res.status}`);
+      throw new SfuControlError(
+        res.status,
+        error?.error?.code ?? 'internal',
+        error?.error?.message ?? `SFU control API answered ${res.status}`,
+      );
     }
     if (res.status === 204) return null;
     return (await res.json()) as T;

@@ -5,6 +5,7 @@
  * spawn time, typed events) should only touch this file.
  */
 import type { types as ms } from 'mediasoup';
+import type * as mediasoupModule from 'mediasoup';
 import type { TransportOptions } from '@cc/contracts';
 
 export type Worker = ms.Worker;
@@ -17,7 +18,7 @@ export type RtpCapabilities = ms.RtpCapabilities;
 export type RtpParameters = ms.RtpParameters;
 export type DtlsParameters = ms.DtlsParameters;
 export type MediaKind = ms.MediaKind;
-export type MediasoupModule = typeof import('mediasoup');
+export type MediasoupModule = typeof mediasoupModule;
 
 export interface WorkerSettings {
   logLevel: 'debug' | 'warn' | 'error' | 'none';

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import type { NewConsumer } from '@cc/contracts';
-import { audioRtpParameters, connect, disconnected, next, ok, request, startTestSfu, videoRtpParameters, type ClientSocket, type TestSfu } from './testing.ts';
+import {
+  audioRtpParameters,
+  connect,
+  disconnected,
+  next,
+  ok,
+  request,
+  startTestSfu,
+  videoRtpParameters,
+  type ClientSocket,
+  type TestSfu,
+} from './testing.ts';
 
 describe('signaling', () => {
   let sfu: TestSfu;
@@ -17,7 +28,10 @@ describe('signaling', () => {
 
   async function join(room: string, sub: string, publish: ('audio' | 'video')[] = ['audio', 'video']): Promise<ClientSocket> {
     const role = sub.startsWith('customer') ? 'customer' : 'agent';
-    const socket = await connect(sfu.signalUrl, await sfu.token(room, { sub, publish, role, name: role === 'agent' ? 'Ada Agent' : 'Carl Customer' }));
+    const socket = await connect(
+      sfu.signalUrl,
+      await sfu.token(room, { sub, publish, role, name: role === 'agent' ? 'Ada Agent' : 'Carl Customer' }),
+    );
     sockets.push(socket);
     return socket;
   }
@@ -60,7 +74,9 @@ describe('signaling', () => {
     });
 
     it('getRouterRtpCapabilities offers Opus 48000/2 and VP8', async () => {
-      const caps = (await ok(socket, 'getRouterRtpCapabilities', {})) as { codecs: { mimeType: string; clockRate: number; channels?: number }[] };
+      const caps = (await ok(socket, 'getRouterRtpCapabilities', {})) as {
+        codecs: { mimeType: string; clockRate: number; channels?: number }[];
+      };
       const opus = caps.codecs.find((c) => c.mimeType.toLowerCase() === 'audio/opus');
       assert.deepEqual([opus?.clockRate, opus?.channels], [48000, 2]);
       assert.ok(caps.codecs.some((c) => c.mimeType.toLowerCase() === 'video/vp8' && c.clockRate === 90000));
@@ -78,11 +94,26 @@ describe('signaling', () => {
 
     it('producing a kind the token does not allow is forbidden', async () => {
       const transport = await ok(socket, 'createTransport', { direction: 'send' });
-      const ack = await request(socket, 'produce', { transportId: transport.id, kind: 'video', rtpParameters: videoRtpParameters(), source: 'camera' });
+      const ack = await request(socket, 'produce', {
+        transportId: transport.id,
+        kind: 'video',
+        rtpParameters: videoRtpParameters(),
+        source: 'camera',
+      });
       assert.deepEqual(ack, { ok: false, error: { code: 'forbidden', message: 'This participant may not send video' } });
-      const allowed = await request(socket, 'produce', { transportId: transport.id, kind: 'audio', rtpParameters: audioRtpParameters(), source: 'microphone' });
+      const allowed = await request(socket, 'produce', {
+        transportId: transport.id,
+        kind: 'audio',
+        rtpParameters: audioRtpParameters(),
+        source: 'microphone',
+      });
       assert.equal(allowed.ok, true);
-      const again = await request(socket, 'produce', { transportId: transport.id, kind: 'audio', rtpParameters: audioRtpParameters(333), source: 'microphone' });
+      const again = await request(socket, 'produce', {
+        transportId: transport.id,
+        kind: 'audio',
+        rtpParameters: audioRtpParameters(333),
+        source: 'microphone',
+      });
       assert.equal(again.ok ? 'ok' : again.error.code, 'conflict');
     });
 
@@ -208,7 +239,10 @@ describe('signaling', () => {
       await firstGone;
       assert.equal(second.connected, true);
       const room = await sfu.client.getRoom('room-reload');
-      assert.deepEqual(room?.peers.map((p) => p.peerId), ['agent-1']);
+      assert.deepEqual(
+        room?.peers.map((p) => p.peerId),
+        ['agent-1'],
+      );
       // The replaced socket's disconnect must not remove the new peer.
       assert.equal((await ok(second, 'createTransport', { direction: 'recv' })).id.length > 0, true);
     });
@@ -246,7 +280,13 @@ describe('signaling', () => {
 
 function assertConsumer(consumer: NewConsumer, expected: Pick<NewConsumer, 'peerId' | 'producerId' | 'kind' | 'source'>): void {
   assert.deepEqual(
-    { peerId: consumer.peerId, producerId: consumer.producerId, kind: consumer.kind, source: consumer.source, producerPaused: consumer.producerPaused },
+    {
+      peerId: consumer.peerId,
+      producerId: consumer.producerId,
+      kind: consumer.kind,
+      source: consumer.source,
+      producerPaused: consumer.producerPaused,
+    },
     { ...expected, producerPaused: false },
   );
   assert.ok(Array.isArray(consumer.rtpParameters['codecs']));

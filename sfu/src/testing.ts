@@ -65,8 +65,8 @@ export async function request<E extends keyof SfuClientToServerEvents>(
   event: E,
   payload: unknown,
 ): Promise<Parameters<Parameters<SfuClientToServerEvents[E]>[1]>[0]> {
-  const emit = socket.timeout(5_000).emitWithAck as (event: string, payload: unknown) => Promise<Ack<unknown>>;
-  return (await emit.call(socket.timeout(5_000), event, payload)) as Parameters<Parameters<SfuClientToServerEvents[E]>[1]>[0];
+  const timed = socket.timeout(5_000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<Ack<unknown>> };
+  return (await timed.emitWithAck(event, payload)) as Parameters<Parameters<SfuClientToServerEvents[E]>[1]>[0];
 }
 
 /** Like request, but fails the test on an error acknowledgement. */
@@ -77,11 +77,14 @@ export async function ok<E extends keyof SfuClientToServerEvents>(
 ): Promise<Extract<Parameters<Parameters<SfuClientToServerEvents[E]>[1]>[0], { ok: true }>['data']> {
   const ack = await request(socket, event, payload);
   if (!ack.ok) throw new Error(`${event} failed: ${ack.error.code} ${ack.error.message}`);
-  return ack.data as Extract<Parameters<Parameters<SfuClientToServerEvents[E]>[1]>[0], { ok: true }>['data'];
+  return ack.data;
 }
 
 /** The next `event` on the socket (with its arguments). */
-export async function next<E extends keyof SfuServerToClientEvents>(socket: ClientSocket, event: E): Promise<Parameters<SfuServerToClientEvents[E]>> {
+export async function next<E extends keyof SfuServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+): Promise<Parameters<SfuServerToClientEvents[E]>> {
   return new Promise((resolve) => {
     (socket.once as (event: string, listener: (...args: unknown[]) => void) => void)(event, (...args) =>
       resolve(args as Parameters<SfuServerToClientEvents[E]>),
@@ -93,7 +96,9 @@ export async function next<E extends keyof SfuServerToClientEvents>(socket: Clie
 export function audioRtpParameters(ssrc = 11111111): Record<string, unknown> {
   return {
     mid: '0',
-    codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
+    codecs: [
+      { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] },
+    ],
     headerExtensions: [],
     encodings: [{ ssrc }],
     rtcp: { cname: 'test-audio' },

@@ -61,7 +61,13 @@ async function loadOrCreateSecrets(dataDir: string): Promise<Secrets> {
   return secrets;
 }
 
-async function waitForHttp(url: string, child: ChildProcess, name: string, timeoutMs = 30_000, headers: Record<string, string> = {}): Promise<void> {
+async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  timeoutMs = 30_000,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -146,7 +152,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       dataDir,
     );
     children.push(sfu);
-    await waitForHttp(`http://127.0.0.1:${controlPort}/health`, sfu, 'sfu', 30_000, { authorization: `Bearer ${secrets.sfuControlSecret}` });
+    await waitForHttp(`http://127.0.0.1:${controlPort}/health`, sfu, 'sfu', 30_000, {
+      authorization: `Bearer ${secrets.sfuControlSecret}`,
+    });
 
     const routing = startService(
       'routing-service',

@@ -11,10 +11,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('brand_colour', 'text', (c) => c.notNull().defaultTo('#1f6feb'))
     .addColumn('ring_timeout_seconds', 'integer', (c) =>
-      c.notNull().defaultTo(30).check(sql`ring_timeout_seconds between 3 and 60`),
+      c
+        .notNull()
+        .defaultTo(30)
+        .check(sql`ring_timeout_seconds between 3 and 60`),
     )
     .addColumn('wrap_up_seconds', 'integer', (c) =>
-      c.notNull().defaultTo(30).check(sql`wrap_up_seconds between 0 and 3600`),
+      c
+        .notNull()
+        .defaultTo(30)
+        .check(sql`wrap_up_seconds between 0 and 3600`),
     )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -52,7 +58,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
     .addColumn('status_reason', 'text')
     .addColumn('status_since', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('capacity', 'integer', (c) => c.notNull().defaultTo(5).check(sql`capacity between 1 and 100`))
+    .addColumn('capacity', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(5)
+        .check(sql`capacity between 1 and 100`),
+    )
     .addColumn('wrap_up_seconds', 'integer', (c) => c.check(sql`wrap_up_seconds between 0 and 3600`))
     .addColumn('idle_since', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -95,7 +106,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('queue_member')
     .addColumn('queue_id', 'uuid', (c) => c.notNull().references('queue.id').onDelete('cascade'))
     .addColumn('agent_id', 'uuid', (c) => c.notNull().references('agent.user_id').onDelete('cascade'))
-    .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(1).check(sql`priority between 1 and 10`))
+    .addColumn('priority', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(1)
+        .check(sql`priority between 1 and 10`),
+    )
     .addPrimaryKeyConstraint('queue_member_pk', ['queue_id', 'agent_id'])
     .execute();
   // The agent desktop lists the queues of one agent.
@@ -123,7 +139,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('customer_identity', 'text', (c) => c.notNull())
     .addColumn('contact_id', 'uuid', (c) => c.references('contact.id').onDelete('set null'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('open').check(sql`status in ('open', 'waiting', 'solved', 'closed')`),
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open', 'waiting', 'solved', 'closed')`),
     )
     .addColumn('notes', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('rating', 'integer', (c) => c.check(sql`rating between 1 and 5`))
@@ -170,7 +189,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('conversation_id', 'uuid', (c) => c.notNull().references('conversation.id').onDelete('cascade'))
     .addColumn('queue_id', 'uuid', (c) => c.notNull().references('queue.id'))
     .addColumn('call_link_id', 'uuid', (c) => c.references('call_link.id').onDelete('set null'))
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('regular').check(sql`kind in ('regular', 'transfer', 'callback')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('regular')
+        .check(sql`kind in ('regular', 'transfer', 'callback')`),
+    )
     .addColumn('media', 'text', (c) => c.notNull().check(sql`media in ('audio', 'video')`))
     .addColumn('state', 'text', (c) =>
       c
@@ -204,9 +228,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('call_id', 'uuid', (c) => c.notNull().references('call.id').onDelete('cascade'))
     .addColumn('agent_id', 'uuid', (c) => c.notNull().references('agent.user_id').onDelete('cascade'))
     .addColumn('offered_at', 'timestamptz', (c) => c.notNull())
-    .addColumn('outcome', 'text', (c) =>
-      c.check(sql`outcome in ('answered', 'declined', 'timed_out', 'cancelled')`),
-    )
+    .addColumn('outcome', 'text', (c) => c.check(sql`outcome in ('answered', 'declined', 'timed_out', 'cancelled')`))
     .addColumn('outcome_at', 'timestamptz')
     .execute();
   // Assignment prefers agents who have not yet been offered this call.

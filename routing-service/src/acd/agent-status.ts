@@ -38,9 +38,7 @@ export async function setAgentStatus(
       .selectFrom('queue_member')
       .select('queue_id')
       .where('agent_id', '=', agentId)
-      .union(
-        db.selectFrom('call').select('queue_id').where('target_agent_id', '=', agentId).where('state', '=', 'queued'),
-      )
+      .union(db.selectFrom('call').select('queue_id').where('target_agent_id', '=', agentId).where('state', '=', 'queued'))
       .execute();
     for (const q of queues) changes.queues.add(q.queue_id);
   }

@@ -20,12 +20,7 @@ export interface Assignment {
  * Calls are served by priority, then arrival; a call routed to one agent waits for that agent.
  */
 export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringTimeoutSeconds: number): Promise<Assignment | null> {
-  const queue = await trx
-    .selectFrom('queue')
-    .select(['id', 'aaa_enabled'])
-    .where('id', '=', queueId)
-    .forUpdate()
-    .executeTakeFirst();
+  const queue = await trx.selectFrom('queue').select(['id', 'aaa_enabled']).where('id', '=', queueId).forUpdate().executeTakeFirst();
   if (!queue) return null;
 
   let calls = trx
@@ -62,23 +57,29 @@ async function eligibleAgent(trx: Trx, call: Call, now: Date, ringTimeoutSeconds
     .select('a.user_id')
     .where('a.organisation_id', '=', call.organisation_id)
     .where('a.status', '=', 'available')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('call as c')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('call as c')
             .select('c.id')
             .whereRef('c.agent_id', '=', 'a.user_id')
             .where('c.state', 'in', ['ringing', 'connected', 'on_hold']),
         ),
       ),
     )
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('wrap_up as w').select('w.call_id').whereRef('w.agent_id', '=', 'a.user_id').where('w.ended_at', 'is', null))),
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('wrap_up as w').select('w.call_id').whereRef('w.agent_id', '=', 'a.user_id').where('w.ended_at', 'is', null),
+        ),
+      ),
     )
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('call_offer as o')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('call_offer as o')
             .select('o.id')
             .where('o.call_id', '=', call.id)
             .whereRef('o.agent_id', '=', 'a.user_id')

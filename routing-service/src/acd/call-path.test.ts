@@ -5,16 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MediaJoin } from '@cc/contracts';
-import {
-  AgentClient,
-  CustomerClient,
-  api,
-  createLink,
-  login,
-  seed,
-  startTestContext,
-  type TestContext,
-} from '../testing/context.ts';
+import { AgentClient, CustomerClient, api, createLink, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -26,8 +17,7 @@ after(async () => {
 
 async function startCall(customer: CustomerClient, media: 'audio' | 'video' = 'audio') {
   const res = (await customer.socket.timeout(10_000).emitWithAck('call:start', { media })) as
-    | { ok: true; data: { call: { callId: string }; media: MediaJoin } }
-    | { ok: false; error: { code: string } };
+    { ok: true; data: { call: { callId: string }; media: MediaJoin } } | { ok: false; error: { code: string } };
   assert.ok(res.ok, `call:start failed: ${JSON.stringify(res)}`);
   return res.data;
 }
@@ -50,7 +40,7 @@ describe('a customer call reaches an available agent', () => {
 
     const answered = await agent.request('call:answer', { callId: started.call.callId });
     assert.ok(answered.ok);
-    assert.equal((answered.data as { media: MediaJoin }).media.roomId, started.media.roomId);
+    assert.equal(answered.data.media.roomId, started.media.roomId);
     await agent.waitFor((s) => s.status === 'on_call' && s.call?.state === 'connected');
     assert.equal((await customer.waitForState('connected')).agentName, 'Ada');
 
@@ -67,7 +57,12 @@ describe('a customer call reaches an available agent', () => {
     const newEnd = Date.parse((extended.data as { endsAt: string }).endsAt);
     assert.equal(newEnd - Date.parse(wrap.wrapUp?.endsAt ?? ''), 10_000);
 
-    const saved = await agent.request('wrapup:update', { callId: started.call.callId, notes: 'Asked about billing', conversationStatus: 'solved', rating: 4 });
+    const saved = await agent.request('wrapup:update', {
+      callId: started.call.callId,
+      notes: 'Asked about billing',
+      conversationStatus: 'solved',
+      rating: 4,
+    });
     assert.ok(saved.ok);
     const closed = await agent.request('wrapup:end', { callId: started.call.callId });
     assert.ok(closed.ok);
@@ -81,7 +76,16 @@ describe('a customer call reaches an available agent', () => {
       .execute();
     assert.deepEqual(
       events.map((e) => e.type),
-      ['call_queued', 'call_ringing', 'call_answered', 'call_ended', 'wrap_up_started', 'wrap_up_extended', 'conversation_updated', 'wrap_up_ended'],
+      [
+        'call_queued',
+        'call_ringing',
+        'call_answered',
+        'call_ended',
+        'wrap_up_started',
+        'wrap_up_extended',
+        'conversation_updated',
+        'wrap_up_ended',
+      ],
     );
     const conversation = await ctx.t.db.selectFrom('conversation').selectAll().executeTakeFirstOrThrow();
     assert.equal(conversation.notes, 'Asked about billing');
@@ -93,7 +97,12 @@ describe('a customer call reaches an available agent', () => {
     const org = await seed(ctx, { agents: [{ wrapUpSeconds: 1 }] });
     const cookie = await login(ctx, org.emails[0] ?? '');
     const agent = await AgentClient.connect(ctx, cookie);
-    const { token } = await createLink(ctx, cookie, { type: 'expiring', routing: 'to_sharing_agent', identity: 'Grace', validUntil: new Date(Date.now() + 3600_000).toISOString() });
+    const { token } = await createLink(ctx, cookie, {
+      type: 'expiring',
+      routing: 'to_sharing_agent',
+      identity: 'Grace',
+      validUntil: new Date(Date.now() + 3600_000).toISOString(),
+    });
     const customer = await CustomerClient.connect(ctx, token);
     const { call } = await startCall(customer);
     await agent.waitFor((s) => s.call?.state === 'ringing');
@@ -118,7 +127,10 @@ describe('who is rung', () => {
     const { token } = await createLink(ctx, cookie, { type: 'one_time', routing: 'routing_rules', identity: 'Linus' });
     const customer = await CustomerClient.connect(ctx, token);
     const { call } = await startCall(customer);
-    const first = await Promise.race([a.waitFor((s) => s.status === 'ringing').then(() => a), b.waitFor((s) => s.status === 'ringing').then(() => b)]);
+    const first = await Promise.race([
+      a.waitFor((s) => s.status === 'ringing').then(() => a),
+      b.waitFor((s) => s.status === 'ringing').then(() => b),
+    ]);
     const other = first === a ? b : a;
     assert.ok((await first.request('call:decline', { callId: call.callId })).ok);
     await other.waitFor((s) => s.status === 'ringing' && s.call?.callId === call.callId);
@@ -135,10 +147,17 @@ describe('who is rung', () => {
     const org = await seed(ctx, { ringTimeoutSeconds: 3, agents: [{}, {}] });
     const [a, b] = await Promise.all(org.emails.map(async (e) => AgentClient.connect(ctx, await login(ctx, e))));
     assert.ok(a && b);
-    const { token } = await createLink(ctx, await login(ctx, org.emails[0] ?? ''), { type: 'one_time', routing: 'routing_rules', identity: 'Ken' });
+    const { token } = await createLink(ctx, await login(ctx, org.emails[0] ?? ''), {
+      type: 'one_time',
+      routing: 'routing_rules',
+      identity: 'Ken',
+    });
     const customer = await CustomerClient.connect(ctx, token);
     const { call } = await startCall(customer);
-    const first = await Promise.race([a.waitFor((s) => s.status === 'ringing').then(() => a), b.waitFor((s) => s.status === 'ringing').then(() => b)]);
+    const first = await Promise.race([
+      a.waitFor((s) => s.status === 'ringing').then(() => a),
+      b.waitFor((s) => s.status === 'ringing').then(() => b),
+    ]);
     const other = first === a ? b : a;
     const rangAt = Date.now();
     await other.waitFor((s) => s.status === 'ringing' && s.call?.callId === call.callId, 6000);
@@ -148,7 +167,10 @@ describe('who is rung', () => {
     assert.equal(away.statusReason, 'missed call');
     assert.ok(first.notices.some((n) => n.includes('missed a call')));
     const events = await ctx.t.db.selectFrom('call_event').select('type').where('call_id', '=', call.callId).orderBy('id').execute();
-    assert.deepEqual(events.map((e) => e.type), ['call_queued', 'call_ringing', 'ring_timed_out', 'call_ringing']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['call_queued', 'call_ringing', 'ring_timed_out', 'call_ringing'],
+    );
     a.close();
     b.close();
     customer.close();
@@ -181,7 +203,11 @@ describe('who is rung', () => {
     const third = await startCall(c3);
     assert.equal((third.call as { state?: string }).state, 'queued');
     await ctx.service.engine.assignQueue(org.defaultQueueId);
-    const row = await ctx.t.db.selectFrom('call').select(['state', 'agent_id']).where('id', '=', third.call.callId).executeTakeFirstOrThrow();
+    const row = await ctx.t.db
+      .selectFrom('call')
+      .select(['state', 'agent_id'])
+      .where('id', '=', third.call.callId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(row, { state: 'queued', agent_id: null });
     const offers = await ctx.t.db.selectFrom('call_offer').select('agent_id').where('call_id', '=', third.call.callId).execute();
     assert.equal(offers.length, 0);
@@ -208,7 +234,13 @@ describe('bad input changes nothing', () => {
 
     const from = new Date(Date.now() - 7200_000).toISOString();
     const until = new Date(Date.now() + 1500).toISOString();
-    const expiring = await createLink(ctx, cookie, { type: 'time_frame', routing: 'routing_rules', identity: 'Late', validFrom: from, validUntil: until });
+    const expiring = await createLink(ctx, cookie, {
+      type: 'time_frame',
+      routing: 'routing_rules',
+      identity: 'Late',
+      validFrom: from,
+      validUntil: until,
+    });
     await new Promise((r) => setTimeout(r, Date.parse(until) - Date.now() + 50));
     const expired = await api<{ problem: string }>(ctx, null, 'GET', `/call-links/public/${expiring.token}`);
     assert.equal(expired.body.problem, 'link_expired');

@@ -5,13 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import {
-  WRAP_UP_EXTENSION_SECONDS,
-  type AgentChosenStatus,
-  type CallMedia,
-  type ConversationStatus,
-  type MediaJoin,
-} from '@cc/contracts';
+import { WRAP_UP_EXTENSION_SECONDS, type AgentChosenStatus, type CallMedia, type ConversationStatus, type MediaJoin } from '@cc/contracts';
 import type { Call, Database, Timer } from '@cc/migrations';
 import type { Clock } from '../clock.ts';
 import { AppError, invalidTransition } from '../errors.ts';
@@ -119,14 +113,17 @@ export class AcdEngine {
   async assignQueue(queueId: string): Promise<number> {
     let offered = 0;
     while (offered < MAX_ASSIGNMENTS_PER_RUN) {
-      const done = await this.#run(async (trx, changes, now) => {
-        const settings = await orgSettingsForQueue(trx, queueId);
-        if (!settings) return false;
-        const next = await nextAssignment(trx, queueId, now, settings.ring_timeout_seconds);
-        if (!next) return false;
-        await offerCall(trx, changes, next.call, next.agentId, now, settings.ring_timeout_seconds);
-        return true;
-      }, { assign: false });
+      const done = await this.#run(
+        async (trx, changes, now) => {
+          const settings = await orgSettingsForQueue(trx, queueId);
+          if (!settings) return false;
+          const next = await nextAssignment(trx, queueId, now, settings.ring_timeout_seconds);
+          if (!next) return false;
+          await offerCall(trx, changes, next.call, next.agentId, now, settings.ring_timeout_seconds);
+          return true;
+        },
+        { assign: false },
+      );
       if (!done) break;
       offered += 1;
     }
@@ -207,7 +204,11 @@ export class AcdEngine {
   ): Promise<void> {
     await this.#run(async (trx, changes, now) => {
       const { call } = await lockOpenWrapUp(trx, agentId, update.callId);
-      const before = await trx.selectFrom('conversation').select(['status']).where('id', '=', call.conversation_id).executeTakeFirstOrThrow();
+      const before = await trx
+        .selectFrom('conversation')
+        .select(['status'])
+        .where('id', '=', call.conversation_id)
+        .executeTakeFirstOrThrow();
       await trx
         .updateTable('conversation')
         .set({
@@ -221,7 +222,10 @@ export class AcdEngine {
       if (update.conversationStatus !== undefined && update.conversationStatus !== before.status) {
         await recordEvent(
           trx,
-          eventOf(call, 'conversation_updated', { type: 'agent', id: agentId }, now, { status: update.conversationStatus, previous: before.status }),
+          eventOf(call, 'conversation_updated', { type: 'agent', id: agentId }, now, {
+            status: update.conversationStatus,
+            previous: before.status,
+          }),
         );
       }
       changes.agents.add(agentId);
@@ -234,7 +238,13 @@ export class AcdEngine {
       const endsAt = new Date(Math.max(wrapUp.ends_at.getTime(), now.getTime()) + WRAP_UP_EXTENSION_SECONDS * 1000);
       await trx.updateTable('wrap_up').set({ ends_at: endsAt }).where('call_id', '=', callId).execute();
       await cancelTimers(trx, callId, 'wrap_up_end');
-      await scheduleTimer(trx, changes, { organisationId: call.organisation_id, kind: 'wrap_up_end', subjectId: callId, agentId, dueAt: endsAt });
+      await scheduleTimer(trx, changes, {
+        organisationId: call.organisation_id,
+        kind: 'wrap_up_end',
+        subjectId: callId,
+        agentId,
+        dueAt: endsAt,
+      });
       await recordEvent(trx, eventOf(call, 'wrap_up_extended', { type: 'agent', id: agentId }, now, { endsAt: endsAt.toISOString() }));
       changes.agents.add(agentId);
     });
@@ -322,7 +332,15 @@ export class AcdEngine {
 export const customerPeerId = (callId: string) => `customer:${callId}`;
 
 function eventOf(call: Call, type: Parameters<typeof recordEvent>[1]['type'], actor: Actor, at: Date, data?: Record<string, unknown>) {
-  return { organisationId: call.organisation_id, conversationId: call.conversation_id, callId: call.id, type, actor, at, ...(data ? { data } : {}) };
+  return {
+    organisationId: call.organisation_id,
+    conversationId: call.conversation_id,
+    callId: call.id,
+    type,
+    actor,
+    at,
+    ...(data ? { data } : {}),
+  };
 }
 
 async function lockCall(trx: Trx, callId: string): Promise<Call> {
@@ -341,7 +359,12 @@ async function orgSettingsForQueue(trx: Trx, queueId: string) {
 }
 
 async function defaultQueueId(trx: Trx, organisationId: string): Promise<string> {
-  const queue = await trx.selectFrom('queue').select('id').where('organisation_id', '=', organisationId).where('is_default', '=', true).executeTakeFirst();
+  const queue = await trx
+    .selectFrom('queue')
+    .select('id')
+    .where('organisation_id', '=', organisationId)
+    .where('is_default', '=', true)
+    .executeTakeFirst();
   if (!queue) throw new AppError('conflict', 'The organisation has no Default queue');
   return queue.id;
 }
@@ -363,7 +386,13 @@ async function conversationFor(trx: Trx, link: UsableCallLink, contactId: string
   if (open) return open.id;
   const created = await trx
     .insertInto('conversation')
-    .values({ organisation_id: link.organisationId, customer_identity: link.identity, contact_id: contactId, created_at: now, updated_at: now })
+    .values({
+      organisation_id: link.organisationId,
+      customer_identity: link.identity,
+      contact_id: contactId,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return created.id;
@@ -393,7 +422,13 @@ async function requeue(trx: Trx, changes: Changes, call: Call, now: Date): Promi
   changes.queues.add(call.queue_id);
 }
 
-async function closeOffer(trx: Trx, callId: string, agentId: string, outcome: 'answered' | 'declined' | 'timed_out' | 'cancelled', now: Date) {
+async function closeOffer(
+  trx: Trx,
+  callId: string,
+  agentId: string,
+  outcome: 'answered' | 'declined' | 'timed_out' | 'cancelled',
+  now: Date,
+) {
   await trx
     .updateTable('call_offer')
     .set({ outcome, outcome_at: now })
@@ -410,7 +445,12 @@ async function abandon(trx: Trx, changes: Changes, call: Call, now: Date): Promi
     await cancelTimers(trx, call.id, 'ring_timeout');
     await setAgentStatus(trx, changes, call.agent_id, 'available', null, now);
   }
-  await recordEvent(trx, eventOf(call, 'call_abandoned', { type: 'customer', id: null }, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }));
+  await recordEvent(
+    trx,
+    eventOf(call, 'call_abandoned', { type: 'customer', id: null }, now, {
+      waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000,
+    }),
+  );
   changes.calls.add(call.id);
   changes.roomsToClose.set(call.room_id, 'abandoned');
 }
@@ -439,7 +479,13 @@ async function startWrapUp(trx: Trx, changes: Changes, call: Call, agentId: stri
   }
   const endsAt = new Date(now.getTime() + seconds * 1000);
   await trx.insertInto('wrap_up').values({ call_id: call.id, agent_id: agentId, started_at: now, ends_at: endsAt }).execute();
-  await scheduleTimer(trx, changes, { organisationId: call.organisation_id, kind: 'wrap_up_end', subjectId: call.id, agentId, dueAt: endsAt });
+  await scheduleTimer(trx, changes, {
+    organisationId: call.organisation_id,
+    kind: 'wrap_up_end',
+    subjectId: call.id,
+    agentId,
+    dueAt: endsAt,
+  });
   await setAgentStatus(trx, changes, agentId, 'wrap_up', null, now);
   await recordEvent(trx, eventOf(call, 'wrap_up_started', SYSTEM, now, { agentId, endsAt: endsAt.toISOString() }));
 }

@@ -79,10 +79,13 @@ export class TimerLoop {
     if (this.#wakeAt !== null && this.#wakeAt <= at) return;
     clearTimeout(this.#wakeTimer);
     this.#wakeAt = at;
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeAt = null;
-      this.kick();
-    }, Math.max(0, at - Date.now()) + 5);
+    this.#wakeTimer = setTimeout(
+      () => {
+        this.#wakeAt = null;
+        this.kick();
+      },
+      Math.max(0, at - Date.now()) + 5,
+    );
   }
 
   kick(): void {

@@ -10,10 +10,18 @@ export const SESSION_COOKIE = 'cc_session';
 
 const hash = (id: string) => createHash('sha256').update(id).digest('base64url');
 
-export async function createSession(db: Kysely<Database>, userId: string, clock: Clock, ttlHours: number): Promise<{ id: string; expiresAt: Date }> {
+export async function createSession(
+  db: Kysely<Database>,
+  userId: string,
+  clock: Clock,
+  ttlHours: number,
+): Promise<{ id: string; expiresAt: Date }> {
   const id = randomBytes(32).toString('base64url');
   const expiresAt = new Date(clock.now().getTime() + ttlHours * 3600_000);
-  await db.insertInto('user_session').values({ id_hash: hash(id), user_id: userId, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('user_session')
+    .values({ id_hash: hash(id), user_id: userId, expires_at: expiresAt })
+    .execute();
   return { id, expiresAt };
 }
 

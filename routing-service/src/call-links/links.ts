@@ -105,12 +105,18 @@ export function toCallLinkView(link: CallLink, url?: string): CallLinkView {
 export async function createCallLink(
   db: Db,
   creator: { id: string; organisationId: string },
-  request: Required<Pick<CallLinkCreateRequest, 'type' | 'routing' | 'identity' | 'allowVideo'>> & Omit<CallLinkCreateRequest, 'type' | 'routing' | 'identity' | 'allowVideo'>,
+  request: Required<Pick<CallLinkCreateRequest, 'type' | 'routing' | 'identity' | 'allowVideo'>> &
+    Omit<CallLinkCreateRequest, 'type' | 'routing' | 'identity' | 'allowVideo'>,
   publicUrl: string,
   now: Date,
 ): Promise<CallLinkView> {
   if (request.queueId) {
-    const queue = await db.selectFrom('queue').select('id').where('id', '=', request.queueId).where('organisation_id', '=', creator.organisationId).executeTakeFirst();
+    const queue = await db
+      .selectFrom('queue')
+      .select('id')
+      .where('id', '=', request.queueId)
+      .where('organisation_id', '=', creator.organisationId)
+      .executeTakeFirst();
     if (!queue) throw notFound('Queue');
   }
   if (request.conversationId) {
@@ -147,8 +153,18 @@ export async function createCallLink(
   return toCallLinkView(link, `${publicUrl}/c/${token}`);
 }
 
-export async function revokeCallLink(db: Db, user: { id: string; organisationId: string; role: string }, linkId: string, now: Date): Promise<CallLinkView> {
-  const link = await db.selectFrom('call_link').selectAll().where('id', '=', linkId).where('organisation_id', '=', user.organisationId).executeTakeFirst();
+export async function revokeCallLink(
+  db: Db,
+  user: { id: string; organisationId: string; role: string },
+  linkId: string,
+  now: Date,
+): Promise<CallLinkView> {
+  const link = await db
+    .selectFrom('call_link')
+    .selectAll()
+    .where('id', '=', linkId)
+    .where('organisation_id', '=', user.organisationId)
+    .executeTakeFirst();
   if (!link || (user.role === 'agent' && link.created_by !== user.id)) throw notFound('Call link');
   const updated = await db
     .updateTable('call_link')

@@ -1,5 +1,4 @@
 /** The `/agent` namespace: an agent's desktop. Handlers validate, authorise, call the engine. */
-import type { Namespace } from 'socket.io';
 import type { Kysely } from 'kysely';
 import {
   callRefSchema,
@@ -16,6 +15,7 @@ import { AppError, invalidTransition } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { agentSnapshot } from '../views/agent-snapshot.ts';
 import { handle } from './handler.ts';
+import type { AgentNamespace, AgentSocket } from './types.ts';
 import { agentRoom } from './publisher.ts';
 
 export interface AgentNamespaceDeps {
@@ -24,11 +24,19 @@ export interface AgentNamespaceDeps {
   logger: Logger;
 }
 
-export function registerAgentNamespace(ns: Namespace, deps: AgentNamespaceDeps): void {
+export function registerAgentNamespace(ns: AgentNamespace, deps: AgentNamespaceDeps): void {
   const { db, engine, logger } = deps;
 
-  ns.on('connection', async (socket) => {
-    const user = socket.data.user as SessionUser;
+  ns.on('connection', (socket) => {
+    const user = socket.data.user;
+    if (!user) {
+      socket.disconnect(true);
+      return;
+    }
+    void onConnection(socket, user);
+  });
+
+  async function onConnection(socket: AgentSocket, user: SessionUser): Promise<void> {
     const log = logger.child({ agentId: user.id });
     const snapshot = async (): Promise<AgentSnapshot> => {
       const s = await agentSnapshot(db, user.id);
@@ -82,5 +90,5 @@ export function registerAgentNamespace(ns: Namespace, deps: AgentNamespaceDeps):
       log.warn({ err: error }, 'agent socket refused');
       socket.disconnect(true);
     }
-  });
+  }
 }

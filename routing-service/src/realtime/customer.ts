@@ -1,6 +1,5 @@
 /** The `/customer` namespace: the call-link page. The link token is the credential. */
 import { randomUUID } from 'node:crypto';
-import type { Namespace } from 'socket.io';
 import type { Kysely } from 'kysely';
 import { callStartSchema, emptySchema } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
@@ -12,6 +11,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { customerCallView } from '../views/agent-snapshot.ts';
 import { handle } from './handler.ts';
+import type { CustomerNamespace } from './types.ts';
 import { callRoom } from './publisher.ts';
 
 export interface CustomerNamespaceDeps {
@@ -21,11 +21,11 @@ export interface CustomerNamespaceDeps {
   logger: Logger;
 }
 
-export function registerCustomerNamespace(ns: Namespace, deps: CustomerNamespaceDeps): void {
+export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerNamespaceDeps): void {
   const { db, engine, clock, logger } = deps;
 
   ns.use((socket, next) => {
-    const token: unknown = socket.handshake.auth?.linkToken;
+    const token: unknown = (socket.handshake.auth as { linkToken?: unknown }).linkToken;
     if (typeof token !== 'string') return next(new Error('link_not_found'));
     checkCallLink(db, token, clock.now())
       .then(() => {
@@ -50,7 +50,7 @@ export function registerCustomerNamespace(ns: Namespace, deps: CustomerNamespace
       let call;
       let join;
       try {
-        ({ call, join } = await engine.startCall(socket.data.linkToken as string, media, newCallId));
+        ({ call, join } = await engine.startCall(socket.data.linkToken ?? '', media, newCallId));
       } catch (error) {
         await socket.leave(callRoom(newCallId));
         throw error;

@@ -1,23 +1,38 @@
 /** Turns a typed, validated, async handler into a Socket.IO listener that always acks once. */
-import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Ack } from '@cc/contracts';
 import { toErrorBody, AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
+/** The part of a Socket.IO socket a handler needs, whatever its event map. */
+interface RequestSocket {
+  readonly id: string;
+  on(event: string, listener: (payload: unknown, ack: unknown) => void): unknown;
+}
+
 export function handle<S extends z.ZodType, T>(
-  socket: Socket,
+  socket: RequestSocket,
   logger: Logger,
   event: string,
   schema: S,
   fn: (payload: z.infer<S>) => Promise<T>,
 ): void {
-  socket.on(event, async (payload: unknown, ack: unknown) => {
+  socket.on(event, (payload: unknown, ack: unknown) => {
+    void respond(payload, ack);
+  });
+
+  async function respond(payload: unknown, ack: unknown): Promise<void> {
     if (typeof ack !== 'function') return; // every request expects an acknowledgement
     const reply = ack as (a: Ack<T>) => void;
     const parsed = schema.safeParse(payload ?? {});
     if (!parsed.success) {
-      reply({ ok: false, error: { code: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } });
+      reply({
+        ok: false,
+        error: {
+          code: 'bad_request',
+          message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
+        },
+      });
       return;
     }
     const started = performance.now();
@@ -29,5 +44,5 @@ export function handle<S extends z.ZodType, T>(
       else logger.debug({ event, code: error.code, ms: Math.round(performance.now() - started) }, 'request refused');
       reply({ ok: false, error: toErrorBody(error) });
     }
-  });
+  }
 }

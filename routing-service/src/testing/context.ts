@@ -78,7 +78,10 @@ export async function startTestContext(): Promise<TestContext> {
   };
 }
 
-export async function seed(ctx: TestContext, options: { ringTimeoutSeconds?: number; wrapUpSeconds?: number; agents: Partial<SeedUser>[] }) {
+export async function seed(
+  ctx: TestContext,
+  options: { ringTimeoutSeconds?: number; wrapUpSeconds?: number; agents: Partial<SeedUser>[] },
+) {
   const users: SeedUser[] = options.agents.map((a, i) => ({
     email: `agent${i + 1}-${randomBytes(3).toString('hex')}@example.test`,
     name: `Agent ${i + 1}`,
@@ -108,7 +111,13 @@ export async function login(ctx: TestContext, email: string): Promise<string> {
   return cookie;
 }
 
-export async function api<T>(ctx: TestContext, cookie: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T>(
+  ctx: TestContext,
+  cookie: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${ctx.url}/api${path}`, {
     method,
     headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -155,7 +164,7 @@ export class AgentClient {
   }
 
   request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0]) {
-    return ack(this.socket, event as string, payload) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
+    return ack(this.socket, event, payload) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
   }
 
   close(): void {
@@ -169,7 +178,11 @@ export function ack(socket: Socket, event: string, payload: unknown): Promise<Ac
   return socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<unknown>>;
 }
 
-export async function createLink(ctx: TestContext, cookie: string, request: CallLinkCreateRequest): Promise<{ view: CallLinkView; token: string }> {
+export async function createLink(
+  ctx: TestContext,
+  cookie: string,
+  request: CallLinkCreateRequest,
+): Promise<{ view: CallLinkView; token: string }> {
   const res = await api<CallLinkView>(ctx, cookie, 'POST', '/call-links', request);
   if (res.status !== 201 || !res.body.url) throw new Error(`link not created: ${res.status} ${JSON.stringify(res.body)}`);
   return { view: res.body, token: res.body.url.split('/c/')[1] ?? '' };

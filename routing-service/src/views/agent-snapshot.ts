@@ -31,7 +31,17 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
     .selectFrom('wrap_up as w')
     .innerJoin('call as c', 'c.id', 'w.call_id')
     .innerJoin('conversation as v', 'v.id', 'c.conversation_id')
-    .select(['w.call_id', 'w.started_at', 'w.ends_at', 'c.conversation_id', 'v.notes', 'v.status', 'v.rating', 'v.customer_identity', 'c.organisation_id'])
+    .select([
+      'w.call_id',
+      'w.started_at',
+      'w.ends_at',
+      'c.conversation_id',
+      'v.notes',
+      'v.status',
+      'v.rating',
+      'v.customer_identity',
+      'c.organisation_id',
+    ])
     .where('w.agent_id', '=', agentId)
     .where('w.ended_at', 'is', null)
     .executeTakeFirst();
@@ -79,7 +89,9 @@ async function agentCallView(db: Db, call: Call, ringTimeoutSeconds: number): Pr
     caller,
     ringStartedAt: call.state === 'ringing' ? (call.ring_started_at?.toISOString() ?? null) : null,
     ringEndsAt:
-      call.state === 'ringing' && call.ring_started_at ? new Date(call.ring_started_at.getTime() + ringTimeoutSeconds * 1000).toISOString() : null,
+      call.state === 'ringing' && call.ring_started_at
+        ? new Date(call.ring_started_at.getTime() + ringTimeoutSeconds * 1000).toISOString()
+        : null,
     answeredAt: call.answered_at?.toISOString() ?? null,
   };
 }
@@ -93,5 +105,10 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
     .executeTakeFirst();
   if (!row) return null;
   const firstName = row.agent_name?.split(/\s+/)[0] ?? null;
-  return { callId: row.id, state: row.state, media: row.media, agentName: row.state === 'connected' || row.state === 'on_hold' ? firstName : null };
+  return {
+    callId: row.id,
+    state: row.state,
+    media: row.media,
+    agentName: row.state === 'connected' || row.state === 'on_hold' ? firstName : null,
+  };
 }

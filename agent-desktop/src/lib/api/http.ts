@@ -30,8 +30,8 @@ export async function api<T>(
       headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  } catch (cause) {
-    throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.', );
+  } catch {
+    throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.');
   }
   const text = await res.text();
   let json: unknown = null;

@@ -149,7 +149,8 @@ export class MediaSession {
     socket.on('newConsumer', (consumer, ack) => {
       this.#consume(consumer).then(
         () => ack({ ok: true, data: null }),
-        (error: unknown) => ack({ ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : 'consume failed' } }),
+        (error: unknown) =>
+          ack({ ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : 'consume failed' } }),
       );
     });
     socket.on('consumerClosed', ({ consumerId }) => this.#removeConsumer(consumerId));
@@ -157,10 +158,10 @@ export class MediaSession {
     socket.on('consumerResumed', ({ consumerId }) => this.#consumers.get(consumerId)?.resume());
 
     const routerRtpCapabilities = await request(socket, 'getRouterRtpCapabilities', {});
-    await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as types.RtpCapabilities });
+    await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities });
     this.#sendTransport = await this.#createTransport('send');
     this.#recvTransport = await this.#createTransport('recv');
-    await request(socket, 'join', { rtpCapabilities: this.#device.rtpCapabilities as unknown as Record<string, unknown> });
+    await request(socket, 'join', { rtpCapabilities: this.#device.rtpCapabilities });
     for (const track of this.#local.getTracks()) {
       const kind = track.kind === 'video' ? 'video' : 'audio';
       if (this.#producers.has(kind)) continue; // one producer per kind
@@ -177,9 +178,10 @@ export class MediaSession {
   async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const options = await request(this.#socket, 'createTransport', { direction });
     const transportOptions = options as unknown as types.TransportOptions;
-    const transport = direction === 'send' ? this.#device.createSendTransport(transportOptions) : this.#device.createRecvTransport(transportOptions);
+    const transport =
+      direction === 'send' ? this.#device.createSendTransport(transportOptions) : this.#device.createRecvTransport(transportOptions);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      request(this.#socket, 'connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> }).then(
+      request(this.#socket, 'connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters }).then(
         () => callback(),
         (error: unknown) => errback(error instanceof Error ? error : new Error(String(error))),
       );
@@ -187,7 +189,7 @@ export class MediaSession {
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         const source = (appData['source'] as ProducerSource | undefined) ?? SOURCE_OF_KIND[kind];
-        request(this.#socket, 'produce', { transportId: transport.id, kind, rtpParameters: rtpParameters as unknown as Record<string, unknown>, source }).then(
+        request(this.#socket, 'produce', { transportId: transport.id, kind, rtpParameters: rtpParameters, source }).then(
           ({ id }) => callback({ id }),
           (error: unknown) => errback(error instanceof Error ? error : new Error(String(error))),
         );

@@ -62,7 +62,7 @@ export class AgentDesktop {
   #mediaCallId: string | null = null;
   #opening = false;
   /** Calls for which media was already re-entered automatically (once per call). */
-  #rejoined = new Set<string>();
+  readonly #rejoined = new SvelteSet<string>();
   #nextNoticeId = 1;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #destroyed = false;
@@ -75,22 +75,46 @@ export class AgentDesktop {
     this.#onUnauthenticated = onUnauthenticated;
   }
 
-  get snapshot(): AgentSnapshot | null { return this.#snapshot; }
-  get connected(): boolean { return this.#connected; }
+  get snapshot(): AgentSnapshot | null {
+    return this.#snapshot;
+  }
+  get connected(): boolean {
+    return this.#connected;
+  }
   /** True while a socket that had connected is trying to connect again. */
-  get reconnecting(): boolean { return this.#everConnected && !this.#connected; }
-  get notices(): NoticeItem[] { return this.#notices; }
-  get error(): string | null { return this.#error; }
+  get reconnecting(): boolean {
+    return this.#everConnected && !this.#connected;
+  }
+  get notices(): NoticeItem[] {
+    return this.#notices;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
   /** Whether `action` is in flight (its button shows busy). */
-  isPending(action: Exclude<PendingAction, null>): boolean { return this.#inFlight.has(action); }
+  isPending(action: Exclude<PendingAction, null>): boolean {
+    return this.#inFlight.has(action);
+  }
   /** Whether answering or declining is in flight (both pop-up buttons wait). */
-  get ringActionPending(): boolean { return this.#inFlight.has('answer') || this.#inFlight.has('decline'); }
-  get media(): MediaSession | null { return this.#media; }
-  get localStream(): MediaStream | null { return this.#localStream; }
+  get ringActionPending(): boolean {
+    return this.#inFlight.has('answer') || this.#inFlight.has('decline');
+  }
+  get media(): MediaSession | null {
+    return this.#media;
+  }
+  get localStream(): MediaStream | null {
+    return this.#localStream;
+  }
   /** Changes whenever the remote stream's tracks change, to re-attach media elements. */
-  get remoteVersion(): number { return this.#remoteVersion; }
-  get muted(): boolean { return this.#muted; }
-  get cameraOff(): boolean { return this.#cameraOff; }
+  get remoteVersion(): number {
+    return this.#remoteVersion;
+  }
+  get muted(): boolean {
+    return this.#muted;
+  }
+  get cameraOff(): boolean {
+    return this.#cameraOff;
+  }
 
   get callInProgress(): boolean {
     const state = this.#snapshot?.call?.state;

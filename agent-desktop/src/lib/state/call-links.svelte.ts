@@ -36,31 +36,75 @@ export class CallLinks {
   #error = $state<string | null>(null);
   #listError = $state<string | null>(null);
 
-  get type(): CallLinkType { return this.#type; }
-  set type(value: CallLinkType) { this.#type = value; }
-  get routing(): CallLinkRouting { return this.#routing; }
-  set routing(value: CallLinkRouting) { this.#routing = value; }
-  get identity(): string { return this.#identity; }
-  set identity(value: string) { this.#identity = value; }
-  get queueId(): string { return this.#queueId; }
-  set queueId(value: string) { this.#queueId = value; }
-  get validFrom(): string { return this.#validFrom; }
-  set validFrom(value: string) { this.#validFrom = value; }
-  get validUntil(): string { return this.#validUntil; }
-  set validUntil(value: string) { this.#validUntil = value; }
-  get allowVideo(): boolean { return this.#allowVideo; }
-  set allowVideo(value: boolean) { this.#allowVideo = value; }
+  get type(): CallLinkType {
+    return this.#type;
+  }
+  set type(value: CallLinkType) {
+    this.#type = value;
+  }
+  get routing(): CallLinkRouting {
+    return this.#routing;
+  }
+  set routing(value: CallLinkRouting) {
+    this.#routing = value;
+  }
+  get identity(): string {
+    return this.#identity;
+  }
+  set identity(value: string) {
+    this.#identity = value;
+  }
+  get queueId(): string {
+    return this.#queueId;
+  }
+  set queueId(value: string) {
+    this.#queueId = value;
+  }
+  get validFrom(): string {
+    return this.#validFrom;
+  }
+  set validFrom(value: string) {
+    this.#validFrom = value;
+  }
+  get validUntil(): string {
+    return this.#validUntil;
+  }
+  set validUntil(value: string) {
+    this.#validUntil = value;
+  }
+  get allowVideo(): boolean {
+    return this.#allowVideo;
+  }
+  set allowVideo(value: boolean) {
+    this.#allowVideo = value;
+  }
 
   /** A time-frame link has a start; time-frame and expiring links have an end. */
-  get needsValidFrom(): boolean { return this.#type === 'time_frame'; }
-  get needsValidUntil(): boolean { return this.#type === 'time_frame' || this.#type === 'expiring'; }
+  get needsValidFrom(): boolean {
+    return this.#type === 'time_frame';
+  }
+  get needsValidUntil(): boolean {
+    return this.#type === 'time_frame' || this.#type === 'expiring';
+  }
 
-  get queues(): QueueOption[] { return this.#queues; }
-  get links(): CallLinkView[] { return this.#links; }
-  get created(): CallLinkView | null { return this.#created; }
-  get creating(): boolean { return this.#creating; }
-  get error(): string | null { return this.#error; }
-  get listError(): string | null { return this.#listError; }
+  get queues(): QueueOption[] {
+    return this.#queues;
+  }
+  get links(): CallLinkView[] {
+    return this.#links;
+  }
+  get created(): CallLinkView | null {
+    return this.#created;
+  }
+  get creating(): boolean {
+    return this.#creating;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get listError(): string | null {
+    return this.#listError;
+  }
 
   queueName(queueId: string | null): string {
     if (!queueId) return '';
@@ -68,10 +112,7 @@ export class CallLinks {
   }
 
   async load(): Promise<void> {
-    const [queues, links] = await Promise.allSettled([
-      api<QueueOption[]>('GET', '/queues'),
-      api<CallLinkView[]>('GET', '/call-links'),
-    ]);
+    const [queues, links] = await Promise.allSettled([api<QueueOption[]>('GET', '/queues'), api<CallLinkView[]>('GET', '/call-links')]);
     if (queues.status === 'fulfilled') {
       this.#queues = queues.value;
       if (!this.#queueId) this.#queueId = (queues.value.find((q) => q.isDefault) ?? queues.value[0])?.id ?? '';

@@ -47,16 +47,36 @@ export class CustomerCall {
     this.#link = link;
   }
 
-  get link(): PublicCallLink { return this.#link; }
-  get phase(): CustomerPhase { return this.#phase; }
-  get call(): CustomerCallView | null { return this.#call; }
-  get error(): string | null { return this.#error; }
-  get media(): MediaSession | null { return this.#media; }
-  get localStream(): MediaStream | null { return this.#localStream; }
-  get remoteVersion(): number { return this.#remoteVersion; }
-  get muted(): boolean { return this.#muted; }
-  get cameraOff(): boolean { return this.#cameraOff; }
-  get isVideo(): boolean { return this.#call?.media === 'video'; }
+  get link(): PublicCallLink {
+    return this.#link;
+  }
+  get phase(): CustomerPhase {
+    return this.#phase;
+  }
+  get call(): CustomerCallView | null {
+    return this.#call;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get media(): MediaSession | null {
+    return this.#media;
+  }
+  get localStream(): MediaStream | null {
+    return this.#localStream;
+  }
+  get remoteVersion(): number {
+    return this.#remoteVersion;
+  }
+  get muted(): boolean {
+    return this.#muted;
+  }
+  get cameraOff(): boolean {
+    return this.#cameraOff;
+  }
+  get isVideo(): boolean {
+    return this.#call?.media === 'video';
+  }
 
   /** What the status line says. */
   get statusText(): string {

@@ -10,14 +10,32 @@ export class SettingsEditor {
   #error = $state<string | null>(null);
   #saved = $state(false);
 
-  get ringTimeoutSeconds(): number { return this.#ringTimeoutSeconds; }
-  set ringTimeoutSeconds(value: number) { this.#ringTimeoutSeconds = value; this.#saved = false; }
-  get wrapUpSeconds(): number { return this.#wrapUpSeconds; }
-  set wrapUpSeconds(value: number) { this.#wrapUpSeconds = value; this.#saved = false; }
-  get loaded(): boolean { return this.#loaded; }
-  get saving(): boolean { return this.#saving; }
-  get error(): string | null { return this.#error; }
-  get saved(): boolean { return this.#saved; }
+  get ringTimeoutSeconds(): number {
+    return this.#ringTimeoutSeconds;
+  }
+  set ringTimeoutSeconds(value: number) {
+    this.#ringTimeoutSeconds = value;
+    this.#saved = false;
+  }
+  get wrapUpSeconds(): number {
+    return this.#wrapUpSeconds;
+  }
+  set wrapUpSeconds(value: number) {
+    this.#wrapUpSeconds = value;
+    this.#saved = false;
+  }
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+  get saving(): boolean {
+    return this.#saving;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get saved(): boolean {
+    return this.#saved;
+  }
 
   async load(): Promise<void> {
     try {

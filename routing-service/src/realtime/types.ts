@@ -1,0 +1,24 @@
+import type { Namespace, Socket } from 'socket.io';
+import type {
+  AgentClientToServerEvents,
+  AgentServerToClientEvents,
+  CustomerClientToServerEvents,
+  CustomerServerToClientEvents,
+  SessionUser,
+} from '@cc/contracts';
+
+/** What the routing service keeps on each socket, set by the namespaces' auth middleware. */
+export interface RoutingSocketData {
+  /** The logged-in user of an agent desktop (`/agent`). */
+  user?: SessionUser;
+  /** The call-link token a customer connected with (`/customer`). */
+  linkToken?: string;
+}
+
+export type RoutingClientToServerEvents = AgentClientToServerEvents & CustomerClientToServerEvents;
+export type RoutingServerToClientEvents = AgentServerToClientEvents & CustomerServerToClientEvents;
+type ServerEvents = Record<string, never>;
+
+export type AgentNamespace = Namespace<AgentClientToServerEvents, AgentServerToClientEvents, ServerEvents, RoutingSocketData>;
+export type CustomerNamespace = Namespace<CustomerClientToServerEvents, CustomerServerToClientEvents, ServerEvents, RoutingSocketData>;
+export type AgentSocket = Socket<AgentClientToServerEvents, AgentServerToClientEvents, ServerEvents, RoutingSocketData>;
