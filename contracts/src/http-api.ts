@@ -74,9 +74,22 @@ export type PublicCallLink =
   | { usable: true; organisationName: string; brandColour: string; allowVideo: boolean; identity: string }
   | { usable: false; problem: CallLinkProblem; organisationName: string | null };
 
+const RING_TIMEOUT_MESSAGE = `Ring time-out must be a whole number of seconds from ${RING_TIMEOUT_RANGE.min} to ${RING_TIMEOUT_RANGE.max}.`;
+const WRAP_UP_MESSAGE = `Wrap-up time must be a whole number of seconds from ${WRAP_UP_RANGE.min} to ${WRAP_UP_RANGE.max}.`;
+
 export const settingsUpdateSchema = z.object({
-  ringTimeoutSeconds: z.number().int().min(RING_TIMEOUT_RANGE.min).max(RING_TIMEOUT_RANGE.max).optional(),
-  wrapUpSeconds: z.number().int().min(WRAP_UP_RANGE.min).max(WRAP_UP_RANGE.max).optional(),
+  ringTimeoutSeconds: z
+    .number({ error: RING_TIMEOUT_MESSAGE })
+    .int(RING_TIMEOUT_MESSAGE)
+    .min(RING_TIMEOUT_RANGE.min, RING_TIMEOUT_MESSAGE)
+    .max(RING_TIMEOUT_RANGE.max, RING_TIMEOUT_MESSAGE)
+    .optional(),
+  wrapUpSeconds: z
+    .number({ error: WRAP_UP_MESSAGE })
+    .int(WRAP_UP_MESSAGE)
+    .min(WRAP_UP_RANGE.min, WRAP_UP_MESSAGE)
+    .max(WRAP_UP_RANGE.max, WRAP_UP_MESSAGE)
+    .optional(),
 });
 export type SettingsUpdateRequest = z.infer<typeof settingsUpdateSchema>;
 

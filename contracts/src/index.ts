@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './routing-protocol.ts';
 export * from './http-api.ts';
 export * from './sfu-protocol.ts';
+export * from './validation.ts';

@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { SessionUser, UserRole } from '@cc/contracts';
+import { describeIssues, type SessionUser, type UserRole } from '@cc/contracts';
 import { AppError, toErrorBody } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
-    throw new AppError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    throw new AppError('bad_request', describeIssues(parsed.error));
   }
   return parsed.data;
 }

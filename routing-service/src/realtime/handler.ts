@@ -1,6 +1,6 @@
 /** Turns a typed, validated, async handler into a Socket.IO listener that always acks once. */
 import type { z } from 'zod';
-import type { Ack } from '@cc/contracts';
+import { describeIssues, type Ack } from '@cc/contracts';
 import { toErrorBody, AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -30,7 +30,7 @@ export function handle<S extends z.ZodType, T>(
         ok: false,
         error: {
           code: 'bad_request',
-          message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
+          message: describeIssues(parsed.error),
         },
       });
       return;

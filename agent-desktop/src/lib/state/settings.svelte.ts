@@ -1,5 +1,12 @@
 /** Organisation settings a supervisor edits: ring time-out and wrap-up time. */
-import { RING_TIMEOUT_RANGE, WRAP_UP_RANGE, type OrganisationSettings, type SettingsUpdateRequest } from '@cc/contracts';
+import {
+  describeIssues,
+  RING_TIMEOUT_RANGE,
+  settingsUpdateSchema,
+  WRAP_UP_RANGE,
+  type OrganisationSettings,
+  type SettingsUpdateRequest,
+} from '@cc/contracts';
 import { api, errorMessage } from '$lib/api/http';
 
 export class SettingsEditor {
@@ -46,17 +53,22 @@ export class SettingsEditor {
     }
   }
 
-  /** The server validates the ranges; its message is shown as is. */
+  /** Checked here with the server's own schema (same message, no round trip); the server checks again. */
   async save(): Promise<void> {
     if (this.#saving) return;
-    this.#saving = true;
     this.#error = null;
     this.#saved = false;
+    const body: SettingsUpdateRequest = {
+      ringTimeoutSeconds: Number(this.#ringTimeoutSeconds),
+      wrapUpSeconds: Number(this.#wrapUpSeconds),
+    };
+    const checked = settingsUpdateSchema.safeParse(body);
+    if (!checked.success) {
+      this.#error = describeIssues(checked.error);
+      return;
+    }
+    this.#saving = true;
     try {
-      const body: SettingsUpdateRequest = {
-        ringTimeoutSeconds: Number(this.#ringTimeoutSeconds),
-        wrapUpSeconds: Number(this.#wrapUpSeconds),
-      };
       this.#set(await api<OrganisationSettings>('PUT', '/settings', body));
       this.#saved = true;
     } catch (error) {
