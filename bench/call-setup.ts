@@ -32,25 +32,25 @@ const INSTRUMENT = `(() => {
   }).observe(document, { subtree: true, childList: true });
 })();`;
 
-/** Resolves with the page time of the first inbound audio packet. */
+/**
+ * Resolves with the page time of the first inbound audio packet. A script string, not a
+ * function: tsx's name-keeping helpers do not exist inside the page.
+ */
+const FIRST_AUDIO_PACKET = `new Promise((resolve) => {
+  const tick = async () => {
+    for (const pc of window.__pcs) {
+      const report = await pc.getStats();
+      let got = false;
+      report.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0) got = true; });
+      if (got) return resolve(Date.now());
+    }
+    setTimeout(tick, 5);
+  };
+  tick();
+})`;
+
 function firstAudioPacket(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const tick = async () => {
-          for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-            const report = await pc.getStats();
-            let got = false;
-            report.forEach((s: { type: string; kind?: string; packetsReceived?: number }) => {
-              if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.packetsReceived ?? 0) > 0) got = true;
-            });
-            if (got) return resolve(Date.now());
-          }
-          setTimeout(() => void tick(), 5);
-        };
-        void tick();
-      }),
-  );
+  return page.evaluate(FIRST_AUDIO_PACKET) as Promise<number>;
 }
 
 const median = (xs: number[]) => {
