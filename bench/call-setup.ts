@@ -50,7 +50,7 @@ const FIRST_AUDIO_PACKET = `new Promise((resolve) => {
 })`;
 
 function firstAudioPacket(page: Page): Promise<number> {
-  return page.evaluate(FIRST_AUDIO_PACKET) as Promise<number>;
+  return page.evaluate<number>(FIRST_AUDIO_PACKET);
 }
 
 const median = (xs: number[]) => {
