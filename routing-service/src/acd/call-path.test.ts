@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MediaJoin } from '@cc/contracts';
-import { AgentClient, CustomerClient, api, createLink, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
+import { ack, AgentClient, CustomerClient, api, createLink, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -249,6 +249,27 @@ describe('bad input changes nothing', () => {
     assert.equal(unknown.body.problem, 'link_not_found');
     const calls = await ctx.t.db.selectFrom('call').select('id').where('organisation_id', '=', org.organisationId).execute();
     assert.equal(calls.length, 1);
+  });
+
+  test("a customer sending an agent's request gets a coded error and the call is untouched", async () => {
+    const org = await seed(ctx, { agents: [{}] });
+    const cookie = await login(ctx, org.emails[0] ?? '');
+    const agent = await AgentClient.connect(ctx, cookie);
+    const { token } = await createLink(ctx, cookie, { type: 'one_time', routing: 'routing_rules', identity: 'Mallory' });
+    const customer = await CustomerClient.connect(ctx, token);
+    const { call } = await startCall(customer);
+    await agent.waitFor((s) => s.status === 'ringing');
+    const forged = (await ack(customer.socket, 'call:answer', { callId: call.callId })) as {
+      ok: boolean;
+      error?: { code: string };
+    };
+    assert.deepEqual({ ok: forged.ok, code: forged.error?.code }, { ok: false, code: 'bad_request' });
+    const row = await ctx.t.db.selectFrom('call').select(['state', 'answered_at']).where('id', '=', call.callId).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { state: 'ringing', answered_at: null });
+    const wrongSide = await ack(agent.socket, 'call:start', { media: 'audio' });
+    assert.equal(wrongSide.ok, false);
+    agent.close();
+    customer.close();
   });
 
   test('payloads are validated, sessions required, other organisations invisible, settings in range', async () => {

@@ -5,6 +5,7 @@ import {
   emptySchema,
   statusSetSchema,
   wrapUpUpdateSchema,
+  type AgentClientToServerEvents,
   type AgentSnapshot,
   type SessionUser,
   type WrapUpView,
@@ -14,9 +15,22 @@ import type { AcdEngine } from '../acd/engine.ts';
 import { AppError, invalidTransition } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { agentSnapshot } from '../views/agent-snapshot.ts';
-import { handle } from './handler.ts';
+import { handle, refuseUnknownRequests } from './handler.ts';
 import type { AgentNamespace, AgentSocket } from './types.ts';
 import { agentRoom } from './publisher.ts';
+
+/** Every request the agent desktop may send. */
+const AGENT_REQUESTS = Object.keys({
+  'state:get': true,
+  'status:set': true,
+  'call:answer': true,
+  'call:decline': true,
+  'call:hangup': true,
+  'call:media': true,
+  'wrapup:update': true,
+  'wrapup:extend': true,
+  'wrapup:end': true,
+} satisfies Record<keyof AgentClientToServerEvents, true>);
 
 export interface AgentNamespaceDeps {
   db: Kysely<Database>;
@@ -50,6 +64,7 @@ export function registerAgentNamespace(ns: AgentNamespace, deps: AgentNamespaceD
     };
 
     await socket.join(agentRoom(user.id));
+    refuseUnknownRequests(socket, AGENT_REQUESTS);
     handle(socket, log, 'state:get', emptySchema, snapshot);
     handle(socket, log, 'status:set', statusSetSchema, async ({ status }) => {
       await engine.setStatus(user.id, status);

@@ -1,7 +1,7 @@
 /** The `/customer` namespace: the call-link page. The link token is the credential. */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { callStartSchema, emptySchema } from '@cc/contracts';
+import { callStartSchema, emptySchema, type CustomerClientToServerEvents } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import { FINAL_CALL_STATES } from '@cc/contracts';
 import type { AcdEngine } from '../acd/engine.ts';
@@ -10,9 +10,15 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { customerCallView } from '../views/agent-snapshot.ts';
-import { handle } from './handler.ts';
+import { handle, refuseUnknownRequests } from './handler.ts';
 import type { CustomerNamespace } from './types.ts';
 import { callRoom } from './publisher.ts';
+
+/** Every request the call-link page may send. */
+const CUSTOMER_REQUESTS = Object.keys({ 'call:start': true, 'call:hangup': true } satisfies Record<
+  keyof CustomerClientToServerEvents,
+  true
+>);
 
 export interface CustomerNamespaceDeps {
   db: Kysely<Database>;
@@ -38,6 +44,7 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
   ns.on('connection', (socket) => {
     const log = logger.child({ socketId: socket.id });
     let callId: string | null = null;
+    refuseUnknownRequests(socket, CUSTOMER_REQUESTS);
 
     handle(socket, log, 'call:start', callStartSchema, async ({ media }) => {
       if (callId) {

@@ -46,3 +46,22 @@ export function handle<S extends z.ZodType, T>(
     }
   }
 }
+
+/**
+ * Answers any request that is not one of `known` with `bad_request` (a customer sending an
+ * agent's event, a typo, an old client), so no client waits on an acknowledgement that
+ * never comes. Events without an acknowledgement are ignored.
+ */
+export function refuseUnknownRequests(
+  socket: { onAny(listener: (event: string, ...args: unknown[]) => void): unknown },
+  known: readonly string[],
+): void {
+  const allowed = new Set(known);
+  socket.onAny((event, ...args) => {
+    if (allowed.has(event)) return;
+    const ack = args.at(-1);
+    if (typeof ack === 'function') {
+      (ack as (a: Ack<never>) => void)({ ok: false, error: { code: 'bad_request', message: `Unknown request: ${event.slice(0, 40)}` } });
+    }
+  });
+}
