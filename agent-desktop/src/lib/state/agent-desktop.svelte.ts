@@ -4,6 +4,7 @@
  */
 import {
   AGENT_CHOSEN_STATUSES,
+  type AgentCallView,
   type AgentChosenStatus,
   type AgentClientToServerEvents,
   type AgentServerToClientEvents,
@@ -18,6 +19,7 @@ import { io, type Socket } from 'socket.io-client';
 import { api, ApiError, errorMessage } from '$lib/api/http';
 import { request, type RequestData, type RequestEvent, type RequestPayload } from '$lib/api/socket';
 import { getLocalMedia, MediaClosedError, MediaPermissionError, MediaSession } from '$lib/media';
+import { CallMediaState, stopTracks } from './call-media-state.svelte';
 import { Ringer } from './ringer';
 import { WrapUpEditor } from './wrap-up.svelte';
 
@@ -39,10 +41,6 @@ export function isChosenStatus(status: string): status is AgentChosenStatus {
   return (AGENT_CHOSEN_STATUSES as readonly string[]).includes(status);
 }
 
-function stopTracks(stream: MediaStream | null): void {
-  for (const track of stream?.getTracks() ?? []) track.stop();
-}
-
 export class AgentDesktop {
   #socket: AgentSocket | null = null;
   #snapshot = $state.raw<AgentSnapshot | null>(null);
@@ -53,11 +51,8 @@ export class AgentDesktop {
   /** Actions in flight; each blocks only a repeat of itself, so hanging up is never held back by a media open. */
   readonly #inFlight = new SvelteSet<Exclude<PendingAction, null>>();
 
-  #media = $state.raw<MediaSession | null>(null);
-  #localStream = $state.raw<MediaStream | null>(null);
-  #remoteVersion = $state(0);
-  #muted = $state(false);
-  #cameraOff = $state(false);
+  /** The call's media: session, local devices, mute and camera. */
+  readonly media = new CallMediaState();
   /** The call whose media is open or being opened. */
   #mediaCallId: string | null = null;
   #opening = false;
@@ -98,22 +93,6 @@ export class AgentDesktop {
   /** Whether answering or declining is in flight (both pop-up buttons wait). */
   get ringActionPending(): boolean {
     return this.#inFlight.has('answer') || this.#inFlight.has('decline');
-  }
-  get media(): MediaSession | null {
-    return this.#media;
-  }
-  get localStream(): MediaStream | null {
-    return this.#localStream;
-  }
-  /** Changes whenever the remote stream's tracks change, to re-attach media elements. */
-  get remoteVersion(): number {
-    return this.#remoteVersion;
-  }
-  get muted(): boolean {
-    return this.#muted;
-  }
-  get cameraOff(): boolean {
-    return this.#cameraOff;
   }
 
   get callInProgress(): boolean {
@@ -168,34 +147,15 @@ export class AgentDesktop {
   async answer(): Promise<void> {
     const call = this.#snapshot?.call;
     if (!call || call.state !== 'ringing' || this.#opening) return;
-    this.#opening = true;
-    this.#mediaCallId = call.callId;
-    this.#inFlight.add('answer');
     this.#error = null;
     this.#ringer.stop();
-    try {
-      let local: MediaStream;
-      try {
-        local = await getLocalMedia(call.media);
-      } catch (error) {
+    await this.#enterMedia(call, 'answer', {
+      join: async () => (await this.#request('call:answer', { callId: call.callId })).media,
+      withoutDevices: async (error) => {
         this.#error = error instanceof MediaPermissionError ? error.message : errorMessage(error);
         await this.#request('call:decline', { callId: call.callId }).catch(() => undefined);
-        return;
-      }
-      try {
-        const { media } = await this.#request('call:answer', { callId: call.callId });
-        await this.#openMedia(call.callId, media, local);
-      } catch (error) {
-        stopTracks(local);
-        // The call ended while its media was opening: nothing went wrong for the agent.
-        if (!(error instanceof MediaClosedError)) this.#error = errorMessage(error);
-      }
-    } finally {
-      this.#opening = false;
-      this.#inFlight.delete('answer');
-      if (!this.#media) this.#mediaCallId = null;
-      this.#reconcile();
-    }
+      },
+    });
   }
 
   async decline(): Promise<void> {
@@ -220,45 +180,49 @@ export class AgentDesktop {
   /** Enters the media of the call in progress again (after a reload, or a failed attempt). */
   async rejoinMedia(): Promise<void> {
     const call = this.#snapshot?.call;
-    if (!call || !this.callInProgress || this.#opening || this.#media) return;
+    if (!call || !this.callInProgress || this.#opening || this.media.open) return;
+    this.#rejoined.add(call.callId);
+    await this.#enterMedia(call, 'media', {
+      join: async () => (await this.#request('call:media', { callId: call.callId })).media,
+      withoutDevices: (error) => {
+        this.#error = errorMessage(error);
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /**
+   * Takes the local devices, then a join for the call's room, then opens the media session.
+   * A room that closes while opening (the call ended) is not an error for the agent.
+   */
+  async #enterMedia(
+    call: AgentCallView,
+    action: 'answer' | 'media',
+    steps: { join: () => Promise<MediaJoin>; withoutDevices: (error: unknown) => Promise<void> },
+  ): Promise<void> {
     this.#opening = true;
     this.#mediaCallId = call.callId;
-    this.#inFlight.add('media');
-    this.#rejoined.add(call.callId);
+    this.#inFlight.add(action);
     try {
       let local: MediaStream;
       try {
         local = await getLocalMedia(call.media);
       } catch (error) {
-        this.#error = errorMessage(error);
+        await steps.withoutDevices(error);
         return;
       }
       try {
-        const { media } = await this.#request('call:media', { callId: call.callId });
-        await this.#openMedia(call.callId, media, local);
+        await this.#openMedia(call.callId, await steps.join(), local);
       } catch (error) {
         stopTracks(local);
-        // The call ended while its media was opening: nothing went wrong for the agent.
         if (!(error instanceof MediaClosedError)) this.#error = errorMessage(error);
       }
     } finally {
       this.#opening = false;
-      this.#inFlight.delete('media');
-      if (!this.#media) this.#mediaCallId = null;
+      this.#inFlight.delete(action);
+      if (!this.media.open) this.#mediaCallId = null;
       this.#reconcile();
     }
-  }
-
-  toggleMute(): void {
-    const muted = !this.#muted;
-    void Promise.resolve(this.#media?.setMicrophoneMuted(muted)).catch(() => undefined);
-    this.#muted = muted;
-  }
-
-  toggleCamera(): void {
-    const off = !this.#cameraOff;
-    void Promise.resolve(this.#media?.setCameraEnabled(!off)).catch(() => undefined);
-    this.#cameraOff = off;
   }
 
   async extendWrapUp(): Promise<void> {
@@ -322,8 +286,8 @@ export class AgentDesktop {
     // The answer's acknowledgement may come before the snapshot that says `connected`:
     // media of the call just answered stays open while it still reads `ringing`.
     const keepMedia = call?.callId === this.#mediaCallId && (inProgress || call?.state === 'ringing');
-    if (this.#media && !keepMedia) this.#closeMedia();
-    if (call && inProgress && !this.#media && !this.#opening && !this.#rejoined.has(call.callId)) {
+    if (this.media.open && !keepMedia) this.#closeMedia();
+    if (call && inProgress && !this.media.open && !this.#opening && !this.#rejoined.has(call.callId)) {
       void this.rejoinMedia();
     }
   }
@@ -339,28 +303,11 @@ export class AgentDesktop {
     }
     this.#rejoined.add(callId);
     this.#mediaCallId = callId;
-    this.#media = session;
-    this.#localStream = local;
-    this.#muted = false;
-    this.#cameraOff = false;
-    session.onRemoteTracksChanged(() => {
-      this.#remoteVersion += 1;
-    });
-    session.onClosed(() => {
-      if (this.#media === session) {
-        this.#media = null;
-        stopTracks(this.#localStream);
-        this.#localStream = null;
-      }
-    });
+    this.media.attach(session, local);
   }
 
   #closeMedia(): void {
-    const session = this.#media;
-    this.#media = null;
-    session?.close();
-    stopTracks(this.#localStream);
-    this.#localStream = null;
+    this.media.close();
     this.#mediaCallId = null;
   }
 

@@ -15,15 +15,12 @@ import { io, type Socket } from 'socket.io-client';
 import { api, errorMessage } from '$lib/api/http';
 import { request } from '$lib/api/socket';
 import { getLocalMedia, MediaPermissionError, MediaSession } from '$lib/media';
+import { CallMediaState } from './call-media-state.svelte';
 
 type CustomerSocket = Socket<CustomerServerToClientEvents, CustomerClientToServerEvents>;
 
 /** idle: not started; starting: asking for devices / creating the call; active: in a call; ended. */
 export type CustomerPhase = 'idle' | 'starting' | 'active' | 'ended';
-
-function stopTracks(stream: MediaStream | null): void {
-  for (const track of stream?.getTracks() ?? []) track.stop();
-}
 
 export function fetchPublicLink(token: string, fetchImpl: typeof fetch = fetch): Promise<PublicCallLink> {
   return api<PublicCallLink>('GET', `/call-links/public/${encodeURIComponent(token)}`, undefined, fetchImpl);
@@ -35,11 +32,7 @@ export class CustomerCall {
   #phase = $state<CustomerPhase>('idle');
   #call = $state.raw<CustomerCallView | null>(null);
   #error = $state<string | null>(null);
-  #media = $state.raw<MediaSession | null>(null);
-  #localStream = $state.raw<MediaStream | null>(null);
-  #remoteVersion = $state(0);
-  #muted = $state(false);
-  #cameraOff = $state(false);
+  readonly media = new CallMediaState();
   #socket: CustomerSocket | null = null;
 
   constructor(token: string, link: PublicCallLink) {
@@ -58,21 +51,6 @@ export class CustomerCall {
   }
   get error(): string | null {
     return this.#error;
-  }
-  get media(): MediaSession | null {
-    return this.#media;
-  }
-  get localStream(): MediaStream | null {
-    return this.#localStream;
-  }
-  get remoteVersion(): number {
-    return this.#remoteVersion;
-  }
-  get muted(): boolean {
-    return this.#muted;
-  }
-  get cameraOff(): boolean {
-    return this.#cameraOff;
   }
   get isVideo(): boolean {
     return this.#call?.media === 'video';
@@ -113,9 +91,7 @@ export class CustomerCall {
       this.#phase = 'idle';
       return;
     }
-    this.#localStream = local;
-    this.#muted = false;
-    this.#cameraOff = false;
+    this.media.preview(local);
     try {
       const socket = await this.#connect();
       const { call, media } = await request(socket, 'call:start', { media: kind });
@@ -145,18 +121,6 @@ export class CustomerCall {
       await request(socket, 'call:hangup', {}).catch(() => undefined);
     }
     await this.#finish();
-  }
-
-  toggleMute(): void {
-    const muted = !this.#muted;
-    void Promise.resolve(this.#media?.setMicrophoneMuted(muted)).catch(() => undefined);
-    this.#muted = muted;
-  }
-
-  toggleCamera(): void {
-    const off = !this.#cameraOff;
-    void Promise.resolve(this.#media?.setCameraEnabled(!off)).catch(() => undefined);
-    this.#cameraOff = off;
   }
 
   /** Back to the start screen ("Call again"). */
@@ -210,13 +174,7 @@ export class CustomerCall {
       session.close();
       return;
     }
-    this.#media = session;
-    session.onRemoteTracksChanged(() => {
-      this.#remoteVersion += 1;
-    });
-    session.onClosed(() => {
-      if (this.#media === session) this.#media = null;
-    });
+    this.media.attach(session, local);
   }
 
   async #finish(): Promise<void> {
@@ -235,11 +193,7 @@ export class CustomerCall {
   }
 
   #teardown(): void {
-    const session = this.#media;
-    this.#media = null;
-    session?.close();
-    stopTracks(this.#localStream);
-    this.#localStream = null;
+    this.media.close();
     this.#socket?.disconnect();
     this.#socket = null;
   }
