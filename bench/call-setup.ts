@@ -13,6 +13,7 @@ import { chromium, type Page } from '@playwright/test';
 import { createDb } from '@cc/migrations';
 import { seedOrganisation } from '@cc/routing-service/seed';
 import { startStack } from '@cc/stack';
+import { CHROMIUM_PATH, chromiumArgs } from '../e2e/fixtures/chromium.ts';
 
 const runs = Number(process.argv[2] ?? 10);
 const PASSWORD = 'bench password that is long';
@@ -63,15 +64,8 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-'));
 const stack = await startStack({ dataDir, port: 0, demo: false, env: { LOG_LEVEL: 'warn' } });
 const db = createDb(stack.databaseUrl, 2);
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-dev-shm-usage',
-    '--disable-gpu',
-    '--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream',
-    '--autoplay-policy=no-user-gesture-required',
-  ],
+  executablePath: CHROMIUM_PATH,
+  args: chromiumArgs(),
 });
 const popup: number[] = [];
 const agentAudio: number[] = [];

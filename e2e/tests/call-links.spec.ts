@@ -1,5 +1,6 @@
 /** Call links that cannot be used show a clear page and create nothing (SPEC §11); denied devices reject cleanly (SPEC §12). */
 import { chromium } from '@playwright/test';
+import { CHROMIUM_PATH, chromiumArgs } from '../fixtures/chromium.ts';
 import { createLinkInDesktop, expect, setStatus, test } from '../fixtures/center.ts';
 
 test('a used one-time link shows a clear page and creates no call', async ({ seedOrg, agentPage, customerPage, db }) => {
@@ -70,14 +71,8 @@ test('denied camera/microphone permission gives a clear message and no call', as
   await setStatus(agent, 'Available');
   const url = await createLinkInDesktop(agent, { identity: 'Private person' });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      '--disable-gpu',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream=deny',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: chromiumArgs('deny'),
   });
   try {
     const page = await (await browser.newContext({ baseURL })).newPage();

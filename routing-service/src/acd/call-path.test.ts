@@ -118,6 +118,12 @@ describe('a customer call reaches an available agent', () => {
   });
 });
 
+/** Both agents are equally idle, so either may ring first: returns [the one rung, the other]. */
+async function ringOrder(a: AgentClient, b: AgentClient): Promise<[AgentClient, AgentClient]> {
+  const first = await Promise.race([a, b].map((agent) => agent.waitFor((s) => s.status === 'ringing').then(() => agent)));
+  return first === a ? [a, b] : [b, a];
+}
+
 describe('who is rung', () => {
   test('decline moves the call to the next agent at once', async () => {
     const org = await seed(ctx, { agents: [{}, {}] });
@@ -127,11 +133,7 @@ describe('who is rung', () => {
     const { token } = await createLink(ctx, cookie, { type: 'one_time', routing: 'routing_rules', identity: 'Linus' });
     const customer = await CustomerClient.connect(ctx, token);
     const { call } = await startCall(customer);
-    const first = await Promise.race([
-      a.waitFor((s) => s.status === 'ringing').then(() => a),
-      b.waitFor((s) => s.status === 'ringing').then(() => b),
-    ]);
-    const other = first === a ? b : a;
+    const [first, other] = await ringOrder(a, b);
     assert.ok((await first.request('call:decline', { callId: call.callId })).ok);
     await other.waitFor((s) => s.status === 'ringing' && s.call?.callId === call.callId);
     await first.waitFor((s) => s.status === 'available');
@@ -154,11 +156,7 @@ describe('who is rung', () => {
     });
     const customer = await CustomerClient.connect(ctx, token);
     const { call } = await startCall(customer);
-    const first = await Promise.race([
-      a.waitFor((s) => s.status === 'ringing').then(() => a),
-      b.waitFor((s) => s.status === 'ringing').then(() => b),
-    ]);
-    const other = first === a ? b : a;
+    const [first, other] = await ringOrder(a, b);
     const rangAt = Date.now();
     await other.waitFor((s) => s.status === 'ringing' && s.call?.callId === call.callId, 6000);
     const movedAfter = Date.now() - rangAt;
