@@ -2,6 +2,7 @@
 # Runs every workspace's tests, then the end-to-end suite, and prints one summary line.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 export MEDIASOUP_WORKER_BIN="${MEDIASOUP_WORKER_BIN:-/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker}"
 
 passed=0
