@@ -81,7 +81,10 @@ export interface QueueTable {
 export interface QueueMemberTable {
   queue_id: string;
   agent_id: string;
+  /** Tier: 1 is served first under `priority_then_longest_idle`. */
   priority: Generated<number>;
+  /** When this member was last offered a call of this queue (round robin). */
+  last_offered_at: Timestamp | null;
 }
 
 export interface ContactTable {

@@ -30,7 +30,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     missed_call_away: true,
     created_at: true,
   },
-  queue_member: { queue_id: true, agent_id: true, priority: true },
+  queue_member: { queue_id: true, agent_id: true, priority: true, last_offered_at: true },
   contact: { id: true, organisation_id: true, name: true, phone_numbers: true, email: true, tags: true, created_at: true },
   conversation: {
     id: true,

@@ -3,7 +3,8 @@
  * is locked FOR UPDATE for the whole decision, so several routing-service instances never
  * offer two calls to one agent or one call to two agents.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { assertUnreachable, type QueueStrategy } from '@cc/contracts';
 import type { Call } from '@cc/migrations';
 import type { Trx } from './db.ts';
 
@@ -20,7 +21,12 @@ export interface Assignment {
  * Calls are served by priority, then arrival; a call routed to one agent waits for that agent.
  */
 export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringTimeoutSeconds: number): Promise<Assignment | null> {
-  const queue = await trx.selectFrom('queue').select(['id', 'aaa_enabled']).where('id', '=', queueId).forUpdate().executeTakeFirst();
+  const queue = await trx
+    .selectFrom('queue')
+    .select(['id', 'aaa_enabled', 'strategy'])
+    .where('id', '=', queueId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!queue) return null;
 
   let calls = trx
@@ -37,22 +43,22 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringT
   if (!queue.aaa_enabled) calls = calls.where('target_agent_id', 'is not', null);
 
   for (const call of await calls.execute()) {
-    const agentId = await eligibleAgent(trx, call, now, ringTimeoutSeconds);
+    const agentId = await eligibleAgent(trx, call, queue.strategy, now, ringTimeoutSeconds);
     if (agentId) return { call, agentId };
   }
   return null;
 }
 
 /**
- * The agent to offer `call` to under `longest_idle`: available, a member of the call's queue
- * (or the call's target agent), not in wrap-up, no call in progress, fewer open conversations
- * than their capacity, and not one who declined this call within the last ring time-out.
- * Agents not yet offered this call come first. The agent row is locked (SKIP LOCKED) so a
+ * The agent to offer `call` to: available, a member of the call's queue (or the call's target
+ * agent), not in wrap-up, no call in progress, fewer open conversations than their capacity,
+ * and not one who declined this call within the last ring time-out; among them, the first by
+ * the queue's strategy (see `strategyOrder`). The agent row is locked (SKIP LOCKED) so a
  * concurrent decision in another queue passes over them.
  */
-async function eligibleAgent(trx: Trx, call: Call, now: Date, ringTimeoutSeconds: number): Promise<string | null> {
+async function eligibleAgent(trx: Trx, call: Call, strategy: QueueStrategy, now: Date, ringTimeoutSeconds: number): Promise<string | null> {
   const declineWindowStart = new Date(now.getTime() - ringTimeoutSeconds * 1000);
-  let query = trx
+  const query = trx
     .selectFrom('agent as a')
     .select('a.user_id')
     .where('a.organisation_id', '=', call.organisation_id)
@@ -94,15 +100,42 @@ async function eligibleAgent(trx: Trx, call: Call, now: Date, ringTimeoutSeconds
       '<',
       sql<number>`a.capacity`,
     );
-  query = call.target_agent_id
-    ? query.where('a.user_id', '=', call.target_agent_id)
-    : query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
-  const row = await query
-    .orderBy(sql`(select count(*) from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`)
-    .orderBy('a.idle_since')
-    .limit(1)
-    .forUpdate(['a'])
-    .skipLocked()
-    .executeTakeFirst();
+  const offersOfThisCall = sql`(select count(*) from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`;
+  if (call.target_agent_id) {
+    const row = await query.where('a.user_id', '=', call.target_agent_id).forUpdate(['a']).skipLocked().executeTakeFirst();
+    return row?.user_id ?? null;
+  }
+  let ordered = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
+  for (const expression of strategyOrder(strategy, offersOfThisCall)) ordered = ordered.orderBy(expression);
+  const row = await ordered.orderBy('a.user_id').limit(1).forUpdate(['a']).skipLocked().executeTakeFirst();
   return row?.user_id ?? null;
+}
+
+/**
+ * Who comes first among eligible agents (SPEC §3). Agents not yet offered this call come
+ * before those who were, except that tiers come before everything under
+ * `priority_then_longest_idle` (a lower tier rings only when no higher-tier agent is eligible).
+ */
+function strategyOrder(strategy: QueueStrategy, offersOfThisCall: RawBuilder<unknown>): RawBuilder<unknown>[] {
+  const idle = sql`a.idle_since`;
+  switch (strategy) {
+    // Ringing every eligible member at once is not built yet: until it is, ring_all rings
+    // them one at a time, longest idle first.
+    case 'ring_all':
+    case 'longest_idle':
+      return [offersOfThisCall, idle];
+    case 'least_occupied':
+      return [
+        offersOfThisCall,
+        sql`(select count(*) from conversation v where v.agent_id = a.user_id and v.status <> 'closed')::float / a.capacity`,
+        idle,
+      ];
+    case 'round_robin':
+      // Members take turns: the one offered a call of this queue longest ago (or never) is next.
+      return [offersOfThisCall, sql`m.last_offered_at asc nulls first`, idle];
+    case 'priority_then_longest_idle':
+      return [sql`m.priority`, offersOfThisCall, idle];
+    default:
+      return assertUnreachable(strategy);
+  }
 }

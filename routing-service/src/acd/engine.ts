@@ -401,6 +401,12 @@ async function conversationFor(trx: Trx, link: UsableCallLink, contactId: string
 async function offerCall(trx: Trx, changes: Changes, call: Call, agentId: string, now: Date, ringTimeoutSeconds: number): Promise<void> {
   await trx.updateTable('call').set({ state: 'ringing', agent_id: agentId, ring_started_at: now }).where('id', '=', call.id).execute();
   await trx.insertInto('call_offer').values({ call_id: call.id, agent_id: agentId, offered_at: now }).execute();
+  await trx
+    .updateTable('queue_member')
+    .set({ last_offered_at: now })
+    .where('queue_id', '=', call.queue_id)
+    .where('agent_id', '=', agentId)
+    .execute();
   await setAgentStatus(trx, changes, agentId, 'ringing', null, now);
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,

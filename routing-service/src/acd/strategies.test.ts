@@ -1,0 +1,168 @@
+/**
+ * Queue strategies (SPEC §3). Each test is arranged so that longest idle would pick someone
+ * else: the test fails if its strategy's rule is broken.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { QueueStrategy } from '@cc/contracts';
+import { seed, startTestContext, type TestContext } from '../testing/context.ts';
+
+let ctx: TestContext;
+before(async () => {
+  ctx = await startTestContext();
+});
+after(async () => {
+  await ctx.close();
+});
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+
+/** An organisation whose Default queue uses `strategy`, with agents idle since the given minutes ago. */
+async function queueWith(strategy: QueueStrategy, idleMinutes: number[]) {
+  const org = await seed(ctx, { agents: idleMinutes.map(() => ({})) });
+  await ctx.t.db.updateTable('queue').set({ strategy }).where('id', '=', org.defaultQueueId).execute();
+  for (const [i, id] of org.ids.entries()) {
+    await ctx.t.db
+      .updateTable('agent')
+      .set({ idle_since: minutesAgo(idleMinutes[i] ?? 0) })
+      .where('user_id', '=', id)
+      .execute();
+  }
+  return org;
+}
+
+/** A call waiting in the queue, as a call link would have made it. */
+async function waitingCall(org: { organisationId: string; defaultQueueId: string }, identity = `caller-${randomUUID()}`): Promise<string> {
+  const conversation = await ctx.t.db
+    .insertInto('conversation')
+    .values({ organisation_id: org.organisationId, customer_identity: identity })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const id = randomUUID();
+  await ctx.t.db
+    .insertInto('call')
+    .values({
+      id,
+      organisation_id: org.organisationId,
+      conversation_id: conversation.id,
+      queue_id: org.defaultQueueId,
+      media: 'audio',
+      room_id: id,
+    })
+    .execute();
+  return id;
+}
+
+async function rungAgent(org: { defaultQueueId: string }, callId: string): Promise<string | null> {
+  await ctx.service.engine.assignQueue(org.defaultQueueId);
+  const call = await ctx.t.db.selectFrom('call').select(['state', 'agent_id']).where('id', '=', callId).executeTakeFirstOrThrow();
+  assert.equal(call.state, 'ringing');
+  return call.agent_id;
+}
+
+/** Ends a ringing call by hand and frees its agent, as if it had been answered and wrapped up. */
+async function finish(callId: string, agentId: string | null): Promise<void> {
+  await ctx.t.db.updateTable('call').set({ state: 'ended', ended_at: new Date() }).where('id', '=', callId).execute();
+  await ctx.t.db.deleteFrom('timer').where('subject_id', '=', callId).execute();
+  if (agentId) await ctx.t.db.updateTable('agent').set({ status: 'available' }).where('user_id', '=', agentId).execute();
+}
+
+test('longest_idle rings the agent idle longest', async () => {
+  const org = await queueWith('longest_idle', [5, 30, 10]);
+  assert.equal(await rungAgent(org, await waitingCall(org)), org.ids[1]);
+});
+
+test('least_occupied rings the agent with the fewest open conversations for their capacity', async () => {
+  // Agent 1 idles longest but is 3/5 occupied; agent 2 is 1/10; agent 3 is 1/2.
+  const org = await queueWith('least_occupied', [60, 5, 30]);
+  const [a1, a2, a3] = org.ids;
+  await ctx.t.db
+    .updateTable('agent')
+    .set({ capacity: 5 })
+    .where('user_id', '=', a1 ?? '')
+    .execute();
+  await ctx.t.db
+    .updateTable('agent')
+    .set({ capacity: 10 })
+    .where('user_id', '=', a2 ?? '')
+    .execute();
+  await ctx.t.db
+    .updateTable('agent')
+    .set({ capacity: 2 })
+    .where('user_id', '=', a3 ?? '')
+    .execute();
+  for (const [agent, open] of [
+    [a1, 3],
+    [a2, 1],
+    [a3, 1],
+  ] as const) {
+    for (let i = 0; i < open; i++) {
+      await ctx.t.db
+        .insertInto('conversation')
+        .values({ organisation_id: org.organisationId, customer_identity: `open-${randomUUID()}`, agent_id: agent ?? null })
+        .execute();
+    }
+  }
+  assert.equal(await rungAgent(org, await waitingCall(org)), a2);
+});
+
+test('round_robin gives each member a turn, then starts again', async () => {
+  // Idle times would pick agent 2 every time under longest_idle once they are freed first.
+  const org = await queueWith('round_robin', [10, 60, 30]);
+  const rung: (string | null)[] = [];
+  for (let i = 0; i < 4; i++) {
+    const callId = await waitingCall(org);
+    const agent = await rungAgent(org, callId);
+    rung.push(agent);
+    await finish(callId, agent);
+    // Freed agents become the longest idle again: round robin must not care.
+    await ctx.t.db
+      .updateTable('agent')
+      .set({ idle_since: minutesAgo(120) })
+      .where('user_id', '=', agent ?? '')
+      .execute();
+  }
+  assert.equal(new Set(rung.slice(0, 3)).size, 3, `first three calls went to ${rung.join(', ')}`);
+  assert.equal(rung[3], rung[0]);
+});
+
+test('priority_then_longest_idle rings tier 1 first and a lower tier only when no tier-1 agent is eligible', async () => {
+  const org = await queueWith('priority_then_longest_idle', [60, 1, 30]);
+  const [tier2Idle, tier1, tier3] = org.ids;
+  const tiers: [string | undefined, number][] = [
+    [tier2Idle, 2],
+    [tier1, 1],
+    [tier3, 3],
+  ];
+  for (const [agent, priority] of tiers) {
+    await ctx.t.db
+      .updateTable('queue_member')
+      .set({ priority })
+      .where('agent_id', '=', agent ?? '')
+      .execute();
+  }
+  const first = await waitingCall(org);
+  assert.equal(await rungAgent(org, first), tier1);
+  // Tier 1 is now busy with that call: the next call goes to tier 2, not tier 3.
+  assert.equal(await rungAgent(org, await waitingCall(org)), tier2Idle);
+});
+
+test('callers are served by priority, then arrival', async () => {
+  const org = await queueWith('longest_idle', [10]);
+  const early = await waitingCall(org);
+  const vip = await waitingCall(org);
+  await ctx.t.db
+    .updateTable('call')
+    .set({ queued_at: minutesAgo(5) })
+    .where('id', '=', early)
+    .execute();
+  await ctx.t.db
+    .updateTable('call')
+    .set({ priority: 5, queued_at: minutesAgo(1) })
+    .where('id', '=', vip)
+    .execute();
+  await ctx.service.engine.assignQueue(org.defaultQueueId);
+  const states = await ctx.t.db.selectFrom('call').select(['id', 'state']).where('id', 'in', [early, vip]).execute();
+  assert.deepEqual(Object.fromEntries(states.map((c) => [c.id === vip ? 'vip' : 'early', c.state])), { vip: 'ringing', early: 'queued' });
+});
