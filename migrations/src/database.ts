@@ -27,6 +27,8 @@ export interface OrganisationTable {
   brand_colour: Generated<string>;
   ring_timeout_seconds: Generated<number>;
   wrap_up_seconds: Generated<number>;
+  /** IANA time zone; "today" in the live view starts at midnight here. */
+  time_zone: Generated<string>;
   created_at: CreatedAt;
 }
 
@@ -75,6 +77,8 @@ export interface QueueTable {
   aaa_enabled: Generated<boolean>;
   strategy: ColumnType<QueueStrategy, QueueStrategy | undefined, QueueStrategy>;
   missed_call_away: Generated<boolean>;
+  /** Service level: the share of calls answered within this many seconds (1..3600, default 20). */
+  service_level_seconds: Generated<number>;
   created_at: CreatedAt;
 }
 

@@ -3,11 +3,13 @@ import pg from 'pg';
 import type { Database } from './database.ts';
 import * as m20261123callPath from './migrations/2026-11-23T10-00-00_call_path.ts';
 import * as m20261123roundRobin from './migrations/2026-11-23T12-00-00_round_robin.ts';
+import * as m20261123supervision from './migrations/2026-11-23T13-00-00_supervision.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
   '2026-11-23T10-00-00_call_path': m20261123callPath,
   '2026-11-23T12-00-00_round_robin': m20261123roundRobin,
+  '2026-11-23T13-00-00_supervision': m20261123supervision,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

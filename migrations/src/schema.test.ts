@@ -6,7 +6,15 @@ import { createTestDatabase } from './testing.ts';
 
 /** Every table of `Database` with every one of its columns; the compiler rejects a missing or extra one. */
 const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: true } } = {
-  organisation: { id: true, name: true, brand_colour: true, ring_timeout_seconds: true, wrap_up_seconds: true, created_at: true },
+  organisation: {
+    id: true,
+    name: true,
+    brand_colour: true,
+    ring_timeout_seconds: true,
+    wrap_up_seconds: true,
+    time_zone: true,
+    created_at: true,
+  },
   user_account: { id: true, organisation_id: true, email: true, name: true, role: true, password_hash: true, created_at: true },
   user_session: { id_hash: true, user_id: true, created_at: true, expires_at: true },
   agent: {
@@ -28,6 +36,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     aaa_enabled: true,
     strategy: true,
     missed_call_away: true,
+    service_level_seconds: true,
     created_at: true,
   },
   queue_member: { queue_id: true, agent_id: true, priority: true, last_offered_at: true },
