@@ -36,7 +36,8 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function startTestContext(): Promise<TestContext> {
+/** Secrets, a fresh database and a real SFU (one mediasoup worker) for one test file. */
+export async function startTestMedia() {
   const t = await createTestDatabase();
   const mediaSecret = randomBytes(32).toString('hex');
   const controlSecret = randomBytes(32).toString('hex');
@@ -55,8 +56,8 @@ export async function startTestContext(): Promise<TestContext> {
       MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN ?? '/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker',
     }),
   );
-  const config = loadConfig({
-    PORT: '0',
+  /** The routing service's environment for this database and SFU. */
+  const env = {
     DATABASE_URL: t.url,
     MEDIA_SECRET: mediaSecret,
     SFU_CONTROL_URL: sfu.controlUrl,
@@ -64,7 +65,13 @@ export async function startTestContext(): Promise<TestContext> {
     DESKTOP_BUILD_DIR: '/nonexistent',
     TIMER_POLL_MS: '100',
     LOG_LEVEL: 'warn',
-  });
+  };
+  return { t, sfu, env };
+}
+
+export async function startTestContext(): Promise<TestContext> {
+  const { t, sfu, env } = await startTestMedia();
+  const config = loadConfig({ ...env, PORT: '0' });
   const service = await startRoutingService({ config, db: t.db, logger: createLogger('warn') });
   return {
     t,
@@ -79,7 +86,7 @@ export async function startTestContext(): Promise<TestContext> {
 }
 
 export async function seed(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 't'>,
   options: { ringTimeoutSeconds?: number; wrapUpSeconds?: number; agents: Partial<SeedUser>[] },
 ) {
   const users: SeedUser[] = options.agents.map((a, i) => ({
@@ -99,7 +106,7 @@ export async function seed(
   return { ...org, emails: users.map((u) => u.email), ids: users.map((u) => org.users[u.email] ?? '') };
 }
 
-export async function login(ctx: TestContext, email: string): Promise<string> {
+export async function login(ctx: Pick<TestContext, 'url'>, email: string): Promise<string> {
   const res = await fetch(`${ctx.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -112,7 +119,7 @@ export async function login(ctx: TestContext, email: string): Promise<string> {
 }
 
 export async function api<T>(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'url'>,
   cookie: string | null,
   method: string,
   path: string,
@@ -148,10 +155,20 @@ export class AgentClient {
     socket.on('notice', (n) => this.notices.push(n.message));
   }
 
-  static async connect(ctx: TestContext, cookie: string): Promise<AgentClient> {
-    const socket: AgentSocket = connect(`${ctx.url}/agent`, { extraHeaders: { cookie }, transports: ['websocket'], reconnection: false });
+  static async connect(ctx: Pick<TestContext, 'url'>, cookie: string): Promise<AgentClient> {
+    // Each client gets its own connection: socket.io-client otherwise shares one per host, and
+    // an agent socket riding on a customer's connection would carry no session cookie.
+    const socket: AgentSocket = connect(`${ctx.url}/agent`, {
+      forceNew: true,
+      extraHeaders: { cookie },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     const client = new AgentClient(socket);
-    await client.waitFor(() => true);
+    const refused = new Promise<never>((_resolve, reject) =>
+      socket.once('connect_error', (e) => reject(new Error(`agent socket refused: ${e.message}`))),
+    );
+    await Promise.race([client.waitFor(() => true), refused]);
     return client;
   }
 
@@ -179,7 +196,7 @@ export function ack(socket: Socket, event: string, payload: unknown): Promise<Ac
 }
 
 export async function createLink(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'url'>,
   cookie: string,
   request: CallLinkCreateRequest,
 ): Promise<{ view: CallLinkView; token: string }> {
@@ -195,8 +212,13 @@ export class CustomerClient {
     socket.on('call:state', (s) => this.states.push(s));
   }
 
-  static async connect(ctx: TestContext, linkToken: string): Promise<CustomerClient> {
-    const socket: CustomerSocket = connect(`${ctx.url}/customer`, { auth: { linkToken }, transports: ['websocket'], reconnection: false });
+  static async connect(ctx: Pick<TestContext, 'url'>, linkToken: string): Promise<CustomerClient> {
+    const socket: CustomerSocket = connect(`${ctx.url}/customer`, {
+      forceNew: true,
+      auth: { linkToken },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (e) => reject(e));
