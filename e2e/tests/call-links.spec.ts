@@ -12,6 +12,8 @@ test('a used one-time link shows a clear page and creates no call', async ({ see
   await customer.goto(url);
   await customer.getByRole('button', { name: 'Start audio call' }).click();
   await expect(agent.getByRole('alertdialog', { name: 'Incoming call' })).toBeVisible();
+  // The agent's list of links shows it used as soon as the call comes in.
+  await expect(agent.getByRole('listitem').filter({ hasText: 'Once' }).getByText('used', { exact: true })).toBeVisible();
   await customer.getByRole('button', { name: 'Hang up' }).click();
   await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Call ended/);
 

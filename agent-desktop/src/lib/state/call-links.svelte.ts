@@ -125,6 +125,16 @@ export class CallLinks {
     }
   }
 
+  /** Reloads my links (their used / expired state), keeping the form as it is. */
+  async refreshList(): Promise<void> {
+    try {
+      this.#links = await api<CallLinkView[]>('GET', '/call-links');
+      this.#listError = null;
+    } catch (error) {
+      this.#listError = errorMessage(error);
+    }
+  }
+
   async create(): Promise<void> {
     if (this.#creating) return;
     this.#error = null;
