@@ -4,3 +4,5 @@ export * from './routing-protocol.ts';
 export * from './http-api.ts';
 export * from './sfu-protocol.ts';
 export * from './validation.ts';
+export * from './console.ts';
+export * from './live.ts';

@@ -6,7 +6,6 @@ import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import type { Kysely } from 'kysely';
 import type { Database } from '@cc/migrations';
-import { sessionIdFromCookieHeader, userForSession } from './auth/sessions.ts';
 import { AcdEngine } from './acd/engine.ts';
 import type { MediaRooms } from './acd/media.ts';
 import { TimerLoop } from './acd/timers.ts';
@@ -15,16 +14,21 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { authRoutes, sessionMiddleware } from './http/auth.ts';
 import { callLinkRoutes } from './http/call-links.ts';
+import { consoleRoutes } from './http/console.ts';
 import { organisationRoutes } from './http/organisation.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
+import { LivePushes } from './realtime/live-pushes.ts';
 import { createPublisher } from './realtime/publisher.ts';
+import { sessionAuthentication } from './realtime/session-auth.ts';
+import { registerSupervisorNamespace } from './realtime/supervisor.ts';
 import type {
   AgentNamespace,
   CustomerNamespace,
+  SupervisorNamespace,
   RoutingClientToServerEvents,
   RoutingServerToClientEvents,
   RoutingSocketData,
@@ -58,6 +62,8 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   // namespace is narrowed to its own map here, once.
   const agentNs = io.of('/agent') as unknown as AgentNamespace;
   const customerNs = io.of('/customer') as unknown as CustomerNamespace;
+  const supervisorNs = io.of('/supervisor') as unknown as SupervisorNamespace;
+  const livePushes = new LivePushes({ db, ns: supervisorNs, clock, logger });
   // The timer loop and the engine need each other; the engine asks for wake-ups through this.
   let timers: TimerLoop | undefined = undefined;
   const engine = new AcdEngine({
@@ -65,7 +71,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     clock,
     logger,
     media,
-    publish: createPublisher(db, agentNs, customerNs),
+    publish: createPublisher(db, agentNs, customerNs, livePushes),
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
   });
   const timerLoop = new TimerLoop(
@@ -103,6 +109,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(authRoutes({ db, clock, sessionTtlHours: config.SESSION_TTL_HOURS, secureCookies: config.PUBLIC_URL.startsWith('https:') }));
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
   api.use(organisationRoutes({ db }));
+  api.use(consoleRoutes({ db, engine, logger }));
   api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
   api.use(errorMiddleware(logger));
   app.use('/api', api);
@@ -122,31 +129,12 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   const server = http.createServer(app);
   io.attach(server);
 
-  agentNs.use((socket, next) => {
-    // Cookies ride along on cross-site WebSocket upgrades: only our own pages may open this.
-    const origin = socket.handshake.headers.origin;
-    if (origin && new URL(origin).host !== socket.handshake.headers.host && origin !== new URL(config.PUBLIC_URL).origin) {
-      next(new Error('forbidden'));
-      return;
-    }
-    const id = sessionIdFromCookieHeader(socket.handshake.headers.cookie);
-    if (!id) {
-      next(new Error('unauthenticated'));
-      return;
-    }
-    userForSession(db, id, clock)
-      .then((user) => {
-        if (!user) return next(new Error('unauthenticated'));
-        socket.data.user = user;
-        next();
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'agent socket authentication failed');
-        next(new Error('internal'));
-      });
-  });
+  const authenticate = sessionAuthentication({ db, clock, logger, publicUrl: config.PUBLIC_URL });
+  agentNs.use(authenticate);
+  supervisorNs.use(authenticate);
   registerAgentNamespace(agentNs, { db, engine, logger });
   registerCustomerNamespace(customerNs, { db, engine, clock, logger });
+  registerSupervisorNamespace(supervisorNs, { db, clock, logger });
 
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
@@ -160,6 +148,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     url,
     async close() {
       await timerLoop.close();
+      livePushes.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());

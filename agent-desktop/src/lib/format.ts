@@ -1,5 +1,5 @@
 /** Words and numbers as people read them: one place for labels of the domain vocabulary. */
-import type { AgentStatus, CallKind, CallLinkType, ConversationStatus } from '@cc/contracts';
+import type { AgentStatus, CallKind, CallLinkType, ConversationStatus, QueueStrategy } from '@cc/contracts';
 
 export const AGENT_STATUS_LABELS: Record<AgentStatus, string> = {
   available: 'Available',
@@ -57,3 +57,11 @@ export function localInputToIso(value: string): string | undefined {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
+
+export const QUEUE_STRATEGY_LABELS: Record<QueueStrategy, string> = {
+  longest_idle: 'Longest idle',
+  least_occupied: 'Least occupied',
+  round_robin: 'Round robin',
+  ring_all: 'Ring all',
+  priority_then_longest_idle: 'Tiers then longest idle',
+};

@@ -8,6 +8,8 @@ export class Changes {
   readonly agents = new Set<string>();
   readonly calls = new Set<string>();
   readonly queues = new Set<string>();
+  /** Organisations whose live view changed; the publisher derives them from `agents` and `calls`. */
+  readonly organisations = new Set<string>();
   readonly roomsToClose = new Map<string, string>();
   readonly notices: { agentId: string; notice: Notice }[] = [];
   earliestTimer: Date | null = null;

@@ -5,20 +5,29 @@ import type {
   CustomerClientToServerEvents,
   CustomerServerToClientEvents,
   SessionUser,
+  SupervisorClientToServerEvents,
+  SupervisorServerToClientEvents,
 } from '@cc/contracts';
 
 /** What the routing service keeps on each socket, set by the namespaces' auth middleware. */
 export interface RoutingSocketData {
-  /** The logged-in user of an agent desktop (`/agent`). */
+  /** The logged-in user of an agent desktop (`/agent`) or a live view (`/supervisor`). */
   user?: SessionUser;
   /** The call-link token a customer connected with (`/customer`). */
   linkToken?: string;
 }
 
-export type RoutingClientToServerEvents = AgentClientToServerEvents & CustomerClientToServerEvents;
-export type RoutingServerToClientEvents = AgentServerToClientEvents & CustomerServerToClientEvents;
+export type RoutingClientToServerEvents = AgentClientToServerEvents & CustomerClientToServerEvents & SupervisorClientToServerEvents;
+export type RoutingServerToClientEvents = AgentServerToClientEvents & CustomerServerToClientEvents & SupervisorServerToClientEvents;
 type ServerEvents = Record<string, never>;
 
 export type AgentNamespace = Namespace<AgentClientToServerEvents, AgentServerToClientEvents, ServerEvents, RoutingSocketData>;
 export type CustomerNamespace = Namespace<CustomerClientToServerEvents, CustomerServerToClientEvents, ServerEvents, RoutingSocketData>;
 export type AgentSocket = Socket<AgentClientToServerEvents, AgentServerToClientEvents, ServerEvents, RoutingSocketData>;
+export type SupervisorNamespace = Namespace<
+  SupervisorClientToServerEvents,
+  SupervisorServerToClientEvents,
+  ServerEvents,
+  RoutingSocketData
+>;
+export type SupervisorSocket = Socket<SupervisorClientToServerEvents, SupervisorServerToClientEvents, ServerEvents, RoutingSocketData>;

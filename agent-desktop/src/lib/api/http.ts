@@ -17,7 +17,7 @@ export class ApiError extends Error {
 type Fetch = typeof fetch;
 
 export async function api<T>(
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
   fetchImpl: Fetch = fetch,
