@@ -6,3 +6,4 @@ export * from './sfu-protocol.ts';
 export * from './validation.ts';
 export * from './console.ts';
 export * from './live.ts';
+export * from './history.ts';

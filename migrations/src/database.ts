@@ -194,6 +194,13 @@ export interface TimerTable {
   created_at: CreatedAt;
 }
 
+/** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
+export interface SocketIoAttachmentsTable {
+  id: BigId;
+  created_at: CreatedAt;
+  payload: Buffer | null;
+}
+
 export interface Database {
   organisation: OrganisationTable;
   user_account: UserAccountTable;
@@ -210,6 +217,7 @@ export interface Database {
   call_event: CallEventTable;
   wrap_up: WrapUpTable;
   timer: TimerTable;
+  socket_io_attachments: SocketIoAttachmentsTable;
 }
 
 export type Organisation = Selectable<OrganisationTable>;

@@ -4,12 +4,16 @@ import type { Database } from './database.ts';
 import * as m20261123callPath from './migrations/2026-11-23T10-00-00_call_path.ts';
 import * as m20261123roundRobin from './migrations/2026-11-23T12-00-00_round_robin.ts';
 import * as m20261123supervision from './migrations/2026-11-23T13-00-00_supervision.ts';
+import * as m20261123socketIo from './migrations/2026-11-23T13-30-00_socket_io_attachments.ts';
+import * as m20261123callHistory from './migrations/2026-11-23T14-00-00_call_history.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
   '2026-11-23T10-00-00_call_path': m20261123callPath,
   '2026-11-23T12-00-00_round_robin': m20261123roundRobin,
   '2026-11-23T13-00-00_supervision': m20261123supervision,
+  '2026-11-23T13-30-00_socket_io_attachments': m20261123socketIo,
+  '2026-11-23T14-00-00_call_history': m20261123callHistory,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

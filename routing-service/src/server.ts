@@ -15,11 +15,13 @@ import { AppError } from './errors.ts';
 import { authRoutes, sessionMiddleware } from './http/auth.ts';
 import { callLinkRoutes } from './http/call-links.ts';
 import { consoleRoutes } from './http/console.ts';
+import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
+import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
 import { LivePushes } from './realtime/live-pushes.ts';
 import { createPublisher } from './realtime/publisher.ts';
@@ -58,6 +60,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     pingInterval: 10_000,
     pingTimeout: 10_000,
   });
+  const cluster = attachClusterAdapter(io, config.DATABASE_URL, logger);
   // One server hosts both namespaces; Socket.IO types a server with one event map, so each
   // namespace is narrowed to its own map here, once.
   const agentNs = io.of('/agent') as unknown as AgentNamespace;
@@ -110,6 +113,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
   api.use(organisationRoutes({ db }));
   api.use(consoleRoutes({ db, engine, logger }));
+  api.use(historyRoutes({ db }));
   api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
   api.use(errorMiddleware(logger));
   app.use('/api', api);
@@ -153,6 +157,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
       });
+      await cluster.close();
     },
   };
 }

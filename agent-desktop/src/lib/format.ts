@@ -1,5 +1,5 @@
 /** Words and numbers as people read them: one place for labels of the domain vocabulary. */
-import type { AgentStatus, CallKind, CallLinkType, ConversationStatus, QueueStrategy } from '@cc/contracts';
+import type { AgentStatus, CallKind, CallLinkType, CallState, ConversationStatus, QueueStrategy } from '@cc/contracts';
 
 export const AGENT_STATUS_LABELS: Record<AgentStatus, string> = {
   available: 'Available',
@@ -16,6 +16,17 @@ export const CALL_KIND_LABELS: Record<CallKind, string> = {
   regular: 'Regular',
   transfer: 'Transfer',
   callback: 'Callback',
+};
+
+export const CALL_STATE_LABELS: Record<CallState, string> = {
+  queued: 'Queued',
+  ringing: 'Ringing',
+  connected: 'Connected',
+  on_hold: 'On hold',
+  ended: 'Ended',
+  abandoned: 'Abandoned',
+  timed_out: 'Timed out',
+  failed: 'Failed',
 };
 
 export const CONVERSATION_STATUS_LABELS: Record<ConversationStatus, string> = {

@@ -42,7 +42,10 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringT
   // Without automatic assignment only calls routed to one agent (shared call links) ring.
   if (!queue.aaa_enabled) calls = calls.where('target_agent_id', 'is not', null);
 
+  // Most passes find every member busy: one query says so, instead of one per waiting call.
+  const anyMemberFree = await eligibleAgentsOf(trx, queueId).executeTakeFirst();
   for (const call of await calls.execute()) {
+    if (!call.target_agent_id && !anyMemberFree) continue;
     const agentId = await eligibleAgent(trx, call, queue.strategy, now, ringTimeoutSeconds);
     if (agentId) return { call, agentId };
   }
@@ -58,29 +61,8 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringT
  */
 async function eligibleAgent(trx: Trx, call: Call, strategy: QueueStrategy, now: Date, ringTimeoutSeconds: number): Promise<string | null> {
   const declineWindowStart = new Date(now.getTime() - ringTimeoutSeconds * 1000);
-  const query = trx
-    .selectFrom('agent as a')
-    .select('a.user_id')
+  const query = freeAgents(trx)
     .where('a.organisation_id', '=', call.organisation_id)
-    .where('a.status', '=', 'available')
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('call as c')
-            .select('c.id')
-            .whereRef('c.agent_id', '=', 'a.user_id')
-            .where('c.state', 'in', ['ringing', 'connected', 'on_hold']),
-        ),
-      ),
-    )
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb.selectFrom('wrap_up as w').select('w.call_id').whereRef('w.agent_id', '=', 'a.user_id').where('w.ended_at', 'is', null),
-        ),
-      ),
-    )
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -109,6 +91,51 @@ async function eligibleAgent(trx: Trx, call: Call, strategy: QueueStrategy, now:
   for (const expression of strategyOrder(strategy, offersOfThisCall)) ordered = ordered.orderBy(expression);
   const row = await ordered.orderBy('a.user_id').limit(1).forUpdate(['a']).skipLocked().executeTakeFirst();
   return row?.user_id ?? null;
+}
+
+/**
+ * Agents who could take a call now: available, no call in progress, not in wrap-up.
+ * Queue membership, capacity and declines are added by the caller.
+ */
+function freeAgents(trx: Trx) {
+  return trx
+    .selectFrom('agent as a')
+    .select('a.user_id')
+    .where('a.status', '=', 'available')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('call as c')
+            .select('c.id')
+            .whereRef('c.agent_id', '=', 'a.user_id')
+            .where('c.state', 'in', ['ringing', 'connected', 'on_hold']),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('wrap_up as w').select('w.call_id').whereRef('w.agent_id', '=', 'a.user_id').where('w.ended_at', 'is', null),
+        ),
+      ),
+    );
+}
+
+/**
+ * Whether some member of the queue might take a call: a quick, generous check (capacity
+ * counts one open conversation more, as a call's own conversation does not count) before
+ * the exact per-call one.
+ */
+function eligibleAgentsOf(trx: Trx, queueId: string) {
+  return freeAgents(trx)
+    .innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', queueId))
+    .where(
+      sql<number>`(select count(*) from conversation v where v.agent_id = a.user_id and v.status <> 'closed')`,
+      '<=',
+      sql<number>`a.capacity`,
+    )
+    .limit(1);
 }
 
 /**

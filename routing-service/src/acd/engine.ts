@@ -37,6 +37,10 @@ const SYSTEM_STATUSES = new Set(['ringing', 'on_call', 'on_hold', 'wrap_up']);
 
 export class AcdEngine {
   readonly #deps: AcdDeps;
+  /** Assignment passes running in this instance, by queue. */
+  readonly #assigning = new Map<string, Promise<void>>();
+  /** Queues asked for again while their pass ran. */
+  readonly #assignAgain = new Set<string>();
 
   constructor(deps: AcdDeps) {
     this.#deps = deps;
@@ -323,9 +327,28 @@ export class AcdEngine {
     }
     await this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
     if (!assign) return;
-    for (const queueId of changes.queues) {
-      await this.assignQueue(queueId).catch((error: unknown) => logger.error({ err: error, queueId }, 'assignment failed'));
+    await Promise.all([...changes.queues].map((queueId) => this.requestAssignment(queueId)));
+  }
+
+  /**
+   * Runs assignment for a queue, coalescing requests: while a pass runs, any number of new
+   * requests for the queue make exactly one more pass after it. Resolves when a pass that
+   * started after this request has finished, so the caller sees its change taken into account.
+   */
+  requestAssignment(queueId: string): Promise<void> {
+    const running = this.#assigning.get(queueId);
+    if (running) {
+      this.#assignAgain.add(queueId);
+      return running;
     }
+    const pass = (async () => {
+      do {
+        this.#assignAgain.delete(queueId);
+        await this.assignQueue(queueId).catch((error: unknown) => this.#deps.logger.error({ err: error, queueId }, 'assignment failed'));
+      } while (this.#assignAgain.has(queueId));
+    })().finally(() => this.#assigning.delete(queueId));
+    this.#assigning.set(queueId, pass);
+    return pass;
   }
 }
 

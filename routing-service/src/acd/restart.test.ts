@@ -13,7 +13,6 @@ import { startProcessContext } from '../testing/process.ts';
 let ctx: Awaited<ReturnType<typeof startProcessContext>>;
 before(async () => {
   ctx = await startProcessContext();
-  await ctx.start();
 });
 after(async () => {
   await ctx.close();

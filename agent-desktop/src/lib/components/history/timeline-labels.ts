@@ -1,0 +1,43 @@
+/** What each timeline event says to a person (SPEC §4: every change, with time and actor). */
+import type { CallTimelineEvent } from '@cc/contracts';
+
+export function timelineLabel(event: CallTimelineEvent): string {
+  const who = event.actorName ?? 'the system';
+  const agent = event.agentName ?? 'an agent';
+  switch (event.type) {
+    case 'call_queued':
+      return 'Queued';
+    case 'call_ringing':
+      return `Ringing ${agent}`;
+    case 'call_declined':
+      return `Declined by ${who}`;
+    case 'ring_timed_out':
+      return `No answer from ${agent}`;
+    case 'call_answered':
+      return `Answered by ${who}`;
+    case 'call_ended':
+      return event.actorType === 'customer' ? 'Ended by customer' : event.actorType === 'agent' ? `Ended by ${who}` : 'Ended';
+    case 'call_abandoned':
+      return 'Customer left before an answer';
+    case 'call_failed':
+      return 'Failed';
+    case 'wrap_up_started':
+      return 'Wrap-up started';
+    case 'wrap_up_extended':
+      return 'Wrap-up extended';
+    case 'wrap_up_ended':
+      return 'Wrap-up ended';
+    case 'conversation_updated':
+      return 'Conversation updated';
+    default:
+      // Event types added later still show, in their own words.
+      return event.type.replaceAll('_', ' ');
+  }
+}
+
+/** Who acted, as the Actor column shows it. */
+export function actorLabel(event: CallTimelineEvent): string {
+  if (event.actorType === 'system') return 'System';
+  if (event.actorType === 'customer') return event.actorName ? `${event.actorName} (customer)` : 'Customer';
+  return event.actorName ?? 'Agent';
+}
