@@ -1,0 +1,191 @@
+/**
+ * Routing under load, on one routing-service instance (the whole stack: embedded
+ * PostgreSQL, SFU, routing service as its own process). 500 agents are connected as
+ * Socket.IO clients and 1,000 calls wait in a second queue whose members are all busy, so
+ * every assignment pass works beside that backlog. Customers then arrive at increasing rates
+ * on the call-link path (`call:start`); each agent answers what rings and hangs up at once.
+ *
+ * Prints, per arrival rate: call arrival → offer received by the agent client, p50 and p99,
+ * and the highest sustained rate whose p99 stays under 50 ms. Times are taken in this
+ * process (the clients), not inside the service.
+ * Usage: node --import tsx bench/assignment.ts [agents=500] [backlog=1000]
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import type { AgentSnapshot } from '@cc/contracts';
+import { createDb } from '@cc/migrations';
+import { hashPassword } from '@cc/routing-service/passwords';
+import { startStack } from '@cc/stack';
+
+const AGENTS = Number(process.argv[2] ?? 500);
+const BACKLOG = Number(process.argv[3] ?? 1000);
+const RATES = [25, 50, 100, 200, 300];
+const SECONDS_PER_RATE = 4;
+const PASSWORD = 'bench password that is long';
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-'));
+const stack = await startStack({ dataDir, port: 0, demo: false, env: { LOG_LEVEL: 'warn' } });
+const db = createDb(stack.databaseUrl, 4);
+const sockets: Socket[] = [];
+try {
+  // One organisation: "Measured" (every agent, automatic assignment on) and "Backlog"
+  // (1,000 waiting calls, automatic assignment on, no member free).
+  const org = await db.insertInto('organisation').values({ name: 'Bench', wrap_up_seconds: 0 }).returning('id').executeTakeFirstOrThrow();
+  const measured = await db
+    .insertInto('queue')
+    .values({ organisation_id: org.id, name: 'Default', is_default: true, aaa_enabled: true })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const backlog = await db
+    .insertInto('queue')
+    .values({ organisation_id: org.id, name: 'Backlog', aaa_enabled: true })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const hash = await hashPassword(PASSWORD);
+  const agentIds: string[] = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const user = await db
+      .insertInto('user_account')
+      .values({
+        organisation_id: org.id,
+        email: `bench-${i}-${randomUUID()}@example.test`,
+        name: `Agent ${i}`,
+        role: 'agent',
+        password_hash: hash,
+      })
+      .returning(['id', 'email'])
+      .executeTakeFirstOrThrow();
+    await db.insertInto('agent').values({ user_id: user.id, organisation_id: org.id, status: 'available', capacity: 100 }).execute();
+    await db.insertInto('queue_member').values({ queue_id: measured.id, agent_id: user.id }).execute();
+    agentIds.push(user.email);
+  }
+  // The backlog's only member is offline: its calls wait, and every pass sees them.
+  const offline = await db
+    .insertInto('user_account')
+    .values({
+      organisation_id: org.id,
+      email: `bench-offline-${randomUUID()}@example.test`,
+      name: 'Offline',
+      role: 'agent',
+      password_hash: hash,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('agent').values({ user_id: offline.id, organisation_id: org.id, status: 'offline' }).execute();
+  await db.insertInto('queue_member').values({ queue_id: backlog.id, agent_id: offline.id }).execute();
+  for (let i = 0; i < BACKLOG; i++) {
+    const conversation = await db
+      .insertInto('conversation')
+      .values({ organisation_id: org.id, customer_identity: `waiting-${i}` })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const id = randomUUID();
+    await db
+      .insertInto('call')
+      .values({ id, organisation_id: org.id, conversation_id: conversation.id, queue_id: backlog.id, media: 'audio', room_id: id })
+      .execute();
+  }
+
+  // Agents log in and connect; each answers what rings and hangs up at once.
+  const offeredAt = new Map<string, number>();
+  const login = async (email: string) => {
+    const res = await fetch(`${stack.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    return res.headers.get('set-cookie')?.split(';')[0] ?? '';
+  };
+  for (const email of agentIds) {
+    const socket = io(`${stack.url}/agent`, { forceNew: true, transports: ['websocket'], extraHeaders: { cookie: await login(email) } });
+    sockets.push(socket);
+    socket.on('agent:state', (s: AgentSnapshot) => {
+      const call = s.call;
+      if (!call || call.state !== 'ringing' || offeredAt.has(call.callId)) return;
+      offeredAt.set(call.callId, performance.now());
+      void socket
+        .timeout(10_000)
+        .emitWithAck('call:answer', { callId: call.callId })
+        .then(() => socket.timeout(10_000).emitWithAck('call:hangup', { callId: call.callId }))
+        .catch(() => undefined);
+    });
+    await new Promise<void>((resolve) => socket.once('agent:state', () => resolve()));
+  }
+
+  // Call links for every arrival, made up front through the API.
+  const total = RATES.reduce((n, r) => n + r * SECONDS_PER_RATE, 0);
+  const cookie = await login(agentIds[0] ?? '');
+  const tokens: string[] = [];
+  for (let i = 0; i < total; i++) {
+    const res = await fetch(`${stack.url}/api/call-links`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ type: 'one_time', routing: 'routing_rules', identity: `customer-${i}` }),
+    });
+    const body = (await res.json()) as { url: string };
+    tokens.push(body.url.split('/c/')[1] ?? '');
+  }
+
+  process.stdout.write(`\n${AGENTS} agents connected, ${BACKLOG} calls waiting in the backlog queue\n`);
+  let next = 0;
+  const results: { rate: number; p50: number; p99: number; offered: number; sent: number }[] = [];
+  for (const rate of RATES) {
+    const arrivals: { callId: Promise<string | null>; sentAt: number }[] = [];
+    const started = performance.now();
+    for (let i = 0; i < rate * SECONDS_PER_RATE; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const token = tokens[next++] ?? '';
+      const customer = io(`${stack.url}/customer`, { forceNew: true, transports: ['websocket'], auth: { linkToken: token } });
+      sockets.push(customer);
+      const sentAt = performance.now();
+      arrivals.push({
+        sentAt,
+        callId: new Promise((resolve) => {
+          customer.once('connect', () => {
+            const at = performance.now();
+            void customer
+              .timeout(10_000)
+              .emitWithAck('call:start', { media: 'audio' })
+              .then((ack: { ok: boolean; data?: { call: { callId: string } } }) => {
+                resolve(ack.ok && ack.data ? `${ack.data.call.callId}|${at}` : null);
+              })
+              .catch(() => resolve(null));
+          });
+        }),
+      });
+    }
+    const ids = await Promise.all(arrivals.map((a) => a.callId));
+    await new Promise((r) => setTimeout(r, 1500));
+    const latencies: number[] = [];
+    for (const entry of ids) {
+      if (!entry) continue;
+      const [callId, at] = entry.split('|');
+      const offered = offeredAt.get(callId ?? '');
+      if (offered !== undefined) latencies.push(offered - Number(at));
+    }
+    const row = { rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99), offered: latencies.length, sent: arrivals.length };
+    results.push(row);
+    process.stdout.write(
+      `  ${String(rate).padStart(4)} arrivals/s: arrival → offer p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms (${row.offered}/${row.sent} offered)\n`,
+    );
+  }
+  const sustained = results.filter((r) => r.p99 < 50 && r.offered === r.sent).at(-1);
+  process.stdout.write(
+    `\nhighest tested rate with p99 < 50 ms and every call offered: ${sustained ? `${sustained.rate} arrivals/s` : 'none'}\n`,
+  );
+} finally {
+  for (const s of sockets) s.close();
+  await db.destroy();
+  await stack.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
