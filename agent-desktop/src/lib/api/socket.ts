@@ -1,6 +1,7 @@
 /** Socket.IO request/acknowledgement helper shared by the agent and customer clients. */
 import type { Ack, AckCallback } from '@cc/contracts';
 import type { Socket } from 'socket.io-client';
+import { api, ApiError } from './http';
 
 type PayloadOf<F> = F extends (payload: infer P, ack: AckCallback<infer _T>) => void ? P : never;
 type DataOf<F> = F extends (payload: infer _P, ack: AckCallback<infer T>) => void ? T : never;
@@ -55,4 +56,20 @@ export function request<E extends { [event: string]: any }, K extends RequestEve
       }
     });
   });
+}
+
+/** How long a page waits before reconnecting a socket the server refused, in ms. */
+export const REFUSED_RETRY_MS = 2_000;
+
+/**
+ * After the server refused a session socket: false when the login session is gone (the page
+ * should go to the login), true when the refusal was something else and a retry may work.
+ */
+export async function sessionStillValid(): Promise<boolean> {
+  try {
+    await api('GET', '/me');
+    return true;
+  } catch (error) {
+    return !(error instanceof ApiError && error.status === 401);
+  }
 }

@@ -16,8 +16,8 @@ import {
 import { createContext } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import { io, type Socket } from 'socket.io-client';
-import { api, ApiError, errorMessage } from '$lib/api/http';
-import { request, type RequestData, type RequestEvent, type RequestPayload } from '$lib/api/socket';
+import { errorMessage } from '$lib/api/http';
+import { REFUSED_RETRY_MS, request, sessionStillValid, type RequestData, type RequestEvent, type RequestPayload } from '$lib/api/socket';
 import { getLocalMedia, MediaClosedError, MediaPermissionError, MediaSession } from '$lib/media';
 import { CallMediaState, stopTracks } from './call-media-state.svelte';
 import { Ringer } from './ringer';
@@ -34,8 +34,6 @@ export type PendingAction = 'answer' | 'decline' | 'hangup' | 'status' | 'media'
 
 /** Longest list of notices kept on screen. */
 const MAX_NOTICES = 5;
-/** Delay before reconnecting after the server refused the socket, in ms. */
-const RETRY_MS = 2_000;
 
 export function isChosenStatus(status: string): status is AgentChosenStatus {
   return (AGENT_CHOSEN_STATUSES as readonly string[]).includes(status);
@@ -317,17 +315,13 @@ export class AgentDesktop {
   }
 
   async #afterRefusal(): Promise<void> {
-    try {
-      await api('GET', '/me');
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        this.#onUnauthenticated();
-        return;
-      }
+    if (!(await sessionStillValid())) {
+      this.#onUnauthenticated();
+      return;
     }
     if (this.#destroyed) return;
     this.#everConnected = true;
-    this.#retryTimer = setTimeout(() => this.#socket?.connect(), RETRY_MS);
+    this.#retryTimer = setTimeout(() => this.#socket?.connect(), REFUSED_RETRY_MS);
   }
 }
 

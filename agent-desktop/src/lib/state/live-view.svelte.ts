@@ -4,12 +4,9 @@
  */
 import type { AgentStatus, LiveView, SessionUser, SupervisorClientToServerEvents, SupervisorServerToClientEvents } from '@cc/contracts';
 import { io, type Socket } from 'socket.io-client';
-import { api, ApiError } from '$lib/api/http';
+import { REFUSED_RETRY_MS, sessionStillValid } from '$lib/api/socket';
 
 type SupervisorSocket = Socket<SupervisorServerToClientEvents, SupervisorClientToServerEvents>;
-
-/** Delay before reconnecting after the server refused the socket, in ms. */
-const RETRY_MS = 2_000;
 
 /** Supervisors and admins watch the live view. */
 export function canWatchLive(user: SessionUser): boolean {
@@ -96,17 +93,13 @@ export class LiveViewState {
   }
 
   async #afterRefusal(): Promise<void> {
-    try {
-      await api('GET', '/me');
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        this.#onUnauthenticated();
-        return;
-      }
+    if (!(await sessionStillValid())) {
+      this.#onUnauthenticated();
+      return;
     }
     if (this.#destroyed) return;
     this.#everConnected = true;
-    this.#retryTimer = setTimeout(() => this.#socket?.connect(), RETRY_MS);
+    this.#retryTimer = setTimeout(() => this.#socket?.connect(), REFUSED_RETRY_MS);
   }
 }
 
