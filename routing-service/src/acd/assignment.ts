@@ -10,15 +10,19 @@ import type { Trx } from './db.ts';
 
 /** How many waiting calls one decision looks through for one that has an eligible agent. */
 const SCAN_LIMIT = 50;
+/** The most agents one `ring_all` call rings at once. */
+export const RING_ALL_LIMIT = 50;
 
 export interface Assignment {
   call: Call;
-  agentId: string;
+  /** Who the call rings: one agent, or under `ring_all` every eligible member (first answer wins). */
+  agentIds: string[];
 }
 
 /**
- * Finds the next (call, agent) pair for a queue and locks both rows, or returns null.
- * Calls are served by priority, then arrival; a call routed to one agent waits for that agent.
+ * Finds the next call of a queue and the agent(s) to ring for it, and locks those rows, or
+ * returns null. Calls are served by priority, then arrival; a call routed to one agent waits
+ * for that agent.
  */
 export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringTimeoutSeconds: number): Promise<Assignment | null> {
   const queue = await trx
@@ -46,20 +50,20 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringT
   const anyMemberFree = await eligibleAgentsOf(trx, queueId).executeTakeFirst();
   for (const call of await calls.execute()) {
     if (!call.target_agent_id && !anyMemberFree) continue;
-    const agentId = await eligibleAgent(trx, call, queue.strategy, now, ringTimeoutSeconds);
-    if (agentId) return { call, agentId };
+    const agentIds = await eligibleAgents(trx, call, queue.strategy, now, ringTimeoutSeconds);
+    if (agentIds.length > 0) return { call, agentIds };
   }
   return null;
 }
 
 /**
- * The agent to offer `call` to: available, a member of the call's queue (or the call's target
- * agent), not in wrap-up, no call in progress, fewer open conversations than their capacity,
- * and not one who declined this call within the last ring time-out; among them, the first by
- * the queue's strategy (see `strategyOrder`). The agent row is locked (SKIP LOCKED) so a
- * concurrent decision in another queue passes over them.
+ * The agents to offer `call` to: available, a member of the call's queue (or the call's target
+ * agent), not in wrap-up, no call ringing or in progress, fewer open conversations than their
+ * capacity, and not one who declined this call within the last ring time-out; among them, the
+ * first by the queue's strategy (see `strategyOrder`), or all of them under `ring_all`. Agent
+ * rows are locked (SKIP LOCKED) so a concurrent decision in another queue passes over them.
  */
-async function eligibleAgent(trx: Trx, call: Call, strategy: QueueStrategy, now: Date, ringTimeoutSeconds: number): Promise<string | null> {
+async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now: Date, ringTimeoutSeconds: number): Promise<string[]> {
   const declineWindowStart = new Date(now.getTime() - ringTimeoutSeconds * 1000);
   const query = freeAgents(trx)
     .where('a.organisation_id', '=', call.organisation_id)
@@ -85,17 +89,23 @@ async function eligibleAgent(trx: Trx, call: Call, strategy: QueueStrategy, now:
   const offersOfThisCall = sql`(select count(*) from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`;
   if (call.target_agent_id) {
     const row = await query.where('a.user_id', '=', call.target_agent_id).forUpdate(['a']).skipLocked().executeTakeFirst();
-    return row?.user_id ?? null;
+    return row ? [row.user_id] : [];
   }
   let ordered = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
   for (const expression of strategyOrder(strategy, offersOfThisCall)) ordered = ordered.orderBy(expression);
-  const row = await ordered.orderBy('a.user_id').limit(1).forUpdate(['a']).skipLocked().executeTakeFirst();
-  return row?.user_id ?? null;
+  const rows = await ordered
+    .orderBy('a.user_id')
+    .limit(strategy === 'ring_all' ? RING_ALL_LIMIT : 1)
+    .forUpdate(['a'])
+    .skipLocked()
+    .execute();
+  return rows.map((r) => r.user_id);
 }
 
 /**
- * Agents who could take a call now: available, no call in progress, not in wrap-up.
- * Queue membership, capacity and declines are added by the caller.
+ * Agents who could take a call now: available, no call ringing them or in progress, not in
+ * wrap-up. Queue membership, capacity and declines are added by the caller. The status says
+ * most of it; the call and offer checks keep one call at a time even if a status were stale.
  */
 function freeAgents(trx: Trx) {
   return trx
@@ -109,7 +119,14 @@ function freeAgents(trx: Trx) {
             .selectFrom('call as c')
             .select('c.id')
             .whereRef('c.agent_id', '=', 'a.user_id')
-            .where('c.state', 'in', ['ringing', 'connected', 'on_hold']),
+            .where('c.state', 'in', ['connected', 'on_hold']),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('call_offer as ro').select('ro.id').whereRef('ro.agent_id', '=', 'a.user_id').where('ro.outcome', 'is', null),
         ),
       ),
     )
@@ -146,8 +163,7 @@ function eligibleAgentsOf(trx: Trx, queueId: string) {
 function strategyOrder(strategy: QueueStrategy, offersOfThisCall: RawBuilder<unknown>): RawBuilder<unknown>[] {
   const idle = sql`a.idle_since`;
   switch (strategy) {
-    // Ringing every eligible member at once is not built yet: until it is, ring_all rings
-    // them one at a time, longest idle first.
+    // ring_all rings every eligible member; the order only matters when there are more than RING_ALL_LIMIT.
     case 'ring_all':
     case 'longest_idle':
       return [offersOfThisCall, idle];

@@ -123,7 +123,7 @@ export class AcdEngine {
           if (!settings) return false;
           const next = await nextAssignment(trx, queueId, now, settings.ring_timeout_seconds);
           if (!next) return false;
-          await offerCall(trx, changes, next.call, next.agentId, now, settings.ring_timeout_seconds);
+          await offerCall(trx, changes, next.call, next.agentIds, now, settings.ring_timeout_seconds);
           return true;
         },
         { assign: false },
@@ -149,10 +149,20 @@ export class AcdEngine {
       const call = await lockCall(trx, callId);
       // Answering again (a retried click) is the same answer.
       if (call.state === 'connected' && call.agent_id === agentId) return call;
-      if (call.state !== 'ringing' || call.agent_id !== agentId) throw invalidTransition('This call is not ringing you');
-      await trx.updateTable('call').set({ state: 'connected', answered_at: now }).where('id', '=', callId).execute();
+      const ringing = await lockOpenOffers(trx, callId);
+      if (call.state !== 'ringing' || !ringing.includes(agentId)) {
+        const answeredElsewhere = call.state === 'connected' || call.state === 'on_hold';
+        throw invalidTransition(answeredElsewhere ? 'Another agent answered this call' : 'This call is not ringing you');
+      }
+      await trx.updateTable('call').set({ state: 'connected', agent_id: agentId, answered_at: now }).where('id', '=', callId).execute();
       await closeOffer(trx, callId, agentId, 'answered', now);
       await cancelTimers(trx, callId, 'ring_timeout');
+      // First answer wins (ring_all): the others stop ringing at once.
+      for (const other of ringing.filter((id) => id !== agentId)) {
+        await closeOffer(trx, callId, other, 'cancelled', now);
+        await setAgentStatus(trx, changes, other, 'available', null, now);
+        changes.notices.push({ agentId: other, notice: { level: 'info', message: 'Another agent answered the call.' } });
+      }
       await trx.updateTable('conversation').set({ agent_id: agentId, updated_at: now }).where('id', '=', call.conversation_id).execute();
       await setAgentStatus(trx, changes, agentId, 'on_call', null, now);
       await recordEvent(trx, eventOf(call, 'call_answered', { type: 'agent', id: agentId }, now));
@@ -165,9 +175,9 @@ export class AcdEngine {
   async decline(agentId: string, callId: string): Promise<void> {
     await this.#run(async (trx, changes, now) => {
       const call = await lockCall(trx, callId);
-      if (call.state !== 'ringing' || call.agent_id !== agentId) throw invalidTransition('This call is not ringing you');
-      await requeue(trx, changes, call, now);
-      await closeOffer(trx, callId, agentId, 'declined', now);
+      const ringing = await lockOpenOffers(trx, callId);
+      if (call.state !== 'ringing' || !ringing.includes(agentId)) throw invalidTransition('This call is not ringing you');
+      await stopRinging(trx, changes, call, agentId, ringing, 'declined', now);
       await setAgentStatus(trx, changes, agentId, 'available', null, now);
       await recordEvent(trx, eventOf(call, 'call_declined', { type: 'agent', id: agentId }, now));
     });
@@ -279,10 +289,10 @@ export class AcdEngine {
     switch (timer.kind) {
       case 'ring_timeout': {
         const call = await lockCall(trx, timer.subject_id);
-        if (call.state !== 'ringing' || call.agent_id !== timer.agent_id || !timer.agent_id) return;
+        const ringing = await lockOpenOffers(trx, call.id);
+        if (call.state !== 'ringing' || !timer.agent_id || !ringing.includes(timer.agent_id)) return;
         const queue = await trx.selectFrom('queue').select(['missed_call_away']).where('id', '=', call.queue_id).executeTakeFirstOrThrow();
-        await requeue(trx, changes, call, now);
-        await closeOffer(trx, call.id, timer.agent_id, 'timed_out', now);
+        await stopRinging(trx, changes, call, timer.agent_id, ringing, 'timed_out', now);
         if (queue.missed_call_away) {
           await setAgentStatus(trx, changes, timer.agent_id, 'away', 'missed call', now);
           changes.notices.push({
@@ -421,30 +431,69 @@ async function conversationFor(trx: Trx, link: UsableCallLink, contactId: string
   return created.id;
 }
 
-async function offerCall(trx: Trx, changes: Changes, call: Call, agentId: string, now: Date, ringTimeoutSeconds: number): Promise<void> {
-  await trx.updateTable('call').set({ state: 'ringing', agent_id: agentId, ring_started_at: now }).where('id', '=', call.id).execute();
-  await trx.insertInto('call_offer').values({ call_id: call.id, agent_id: agentId, offered_at: now }).execute();
+/**
+ * Rings `agentIds` for a call: one open offer and one ring time-out each. Who a call rings is
+ * its open offers; `call.agent_id` is set only when one of them answers.
+ */
+async function offerCall(trx: Trx, changes: Changes, call: Call, agentIds: string[], now: Date, ringTimeoutSeconds: number): Promise<void> {
+  await trx.updateTable('call').set({ state: 'ringing', agent_id: null, ring_started_at: now }).where('id', '=', call.id).execute();
+  await trx
+    .insertInto('call_offer')
+    .values(agentIds.map((agentId) => ({ call_id: call.id, agent_id: agentId, offered_at: now })))
+    .execute();
   await trx
     .updateTable('queue_member')
     .set({ last_offered_at: now })
     .where('queue_id', '=', call.queue_id)
-    .where('agent_id', '=', agentId)
+    .where('agent_id', 'in', agentIds)
     .execute();
-  await setAgentStatus(trx, changes, agentId, 'ringing', null, now);
-  await scheduleTimer(trx, changes, {
-    organisationId: call.organisation_id,
-    kind: 'ring_timeout',
-    subjectId: call.id,
-    agentId,
-    dueAt: new Date(now.getTime() + ringTimeoutSeconds * 1000),
-  });
-  await recordEvent(trx, eventOf(call, 'call_ringing', SYSTEM, now, { agentId }));
+  for (const agentId of agentIds) {
+    await setAgentStatus(trx, changes, agentId, 'ringing', null, now);
+    await scheduleTimer(trx, changes, {
+      organisationId: call.organisation_id,
+      kind: 'ring_timeout',
+      subjectId: call.id,
+      agentId,
+      dueAt: new Date(now.getTime() + ringTimeoutSeconds * 1000),
+    });
+    await recordEvent(trx, eventOf(call, 'call_ringing', SYSTEM, now, { agentId }));
+  }
+  changes.calls.add(call.id);
+}
+
+/** The agents a call is ringing (its open offers), locked. */
+async function lockOpenOffers(trx: Trx, callId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('call_offer')
+    .select('agent_id')
+    .where('call_id', '=', callId)
+    .where('outcome', 'is', null)
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.agent_id);
+}
+
+/**
+ * One agent's ringing ends without an answer (declined or timed out). The call keeps ringing
+ * the others (ring_all); when none is left it goes back to its queue.
+ */
+async function stopRinging(
+  trx: Trx,
+  changes: Changes,
+  call: Call,
+  agentId: string,
+  ringing: string[],
+  outcome: 'declined' | 'timed_out',
+  now: Date,
+): Promise<void> {
+  await closeOffer(trx, call.id, agentId, outcome, now);
+  await cancelTimers(trx, call.id, 'ring_timeout', agentId);
+  if (ringing.every((id) => id === agentId)) await requeue(trx, changes, call);
   changes.calls.add(call.id);
 }
 
 /** Puts a ringing call back in its queue, ahead of later arrivals (its arrival time is kept). */
-async function requeue(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
-  void now;
+async function requeue(trx: Trx, changes: Changes, call: Call): Promise<void> {
   await trx.updateTable('call').set({ state: 'queued', agent_id: null, ring_started_at: null }).where('id', '=', call.id).execute();
   await cancelTimers(trx, call.id, 'ring_timeout');
   changes.calls.add(call.id);
@@ -469,10 +518,10 @@ async function closeOffer(
 
 async function abandon(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
   await trx.updateTable('call').set({ state: 'abandoned', ended_at: now, end_reason: 'customer_left' }).where('id', '=', call.id).execute();
-  if (call.state === 'ringing' && call.agent_id) {
-    await closeOffer(trx, call.id, call.agent_id, 'cancelled', now);
-    await cancelTimers(trx, call.id, 'ring_timeout');
-    await setAgentStatus(trx, changes, call.agent_id, 'available', null, now);
+  await cancelTimers(trx, call.id, 'ring_timeout');
+  for (const agentId of await lockOpenOffers(trx, call.id)) {
+    await closeOffer(trx, call.id, agentId, 'cancelled', now);
+    await setAgentStatus(trx, changes, agentId, 'available', null, now);
   }
   await recordEvent(
     trx,

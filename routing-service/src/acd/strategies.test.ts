@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { QueueStrategy } from '@cc/contracts';
-import { seed, startTestContext, type TestContext } from '../testing/context.ts';
+import { AgentClient, login, ringingAgents, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -56,15 +56,18 @@ async function waitingCall(org: { organisationId: string; defaultQueueId: string
 
 async function rungAgent(org: { defaultQueueId: string }, callId: string): Promise<string | null> {
   await ctx.service.engine.assignQueue(org.defaultQueueId);
-  const call = await ctx.t.db.selectFrom('call').select(['state', 'agent_id']).where('id', '=', callId).executeTakeFirstOrThrow();
+  const call = await ctx.t.db.selectFrom('call').select(['state']).where('id', '=', callId).executeTakeFirstOrThrow();
   assert.equal(call.state, 'ringing');
-  return call.agent_id;
+  const ringing = await ringingAgents(ctx, callId);
+  assert.equal(ringing.length, 1, 'one agent rings at a time');
+  return ringing[0] ?? null;
 }
 
 /** Ends a ringing call by hand and frees its agent, as if it had been answered and wrapped up. */
 async function finish(callId: string, agentId: string | null): Promise<void> {
   await ctx.t.db.updateTable('call').set({ state: 'ended', ended_at: new Date() }).where('id', '=', callId).execute();
   await ctx.t.db.deleteFrom('timer').where('subject_id', '=', callId).execute();
+  await ctx.t.db.updateTable('call_offer').set({ outcome: 'answered', outcome_at: new Date() }).where('call_id', '=', callId).execute();
   if (agentId) await ctx.t.db.updateTable('agent').set({ status: 'available' }).where('user_id', '=', agentId).execute();
 }
 
@@ -165,4 +168,92 @@ test('callers are served by priority, then arrival', async () => {
   await ctx.service.engine.assignQueue(org.defaultQueueId);
   const states = await ctx.t.db.selectFrom('call').select(['id', 'state']).where('id', 'in', [early, vip]).execute();
   assert.deepEqual(Object.fromEntries(states.map((c) => [c.id === vip ? 'vip' : 'early', c.state])), { vip: 'ringing', early: 'queued' });
+});
+
+/** Every agent of `org` connected as a desktop. */
+async function desktops(org: { emails: string[] }): Promise<AgentClient[]> {
+  return Promise.all(org.emails.map(async (email) => AgentClient.connect(ctx, await login(ctx, email))));
+}
+
+test('ring_all rings every eligible member at once; the first answer wins and the others stop ringing at once', async () => {
+  const org = await queueWith('ring_all', [5, 30, 10, 60]);
+  const [a1, a2, a3, away] = org.ids;
+  await ctx.t.db
+    .updateTable('agent')
+    .set({ status: 'away' })
+    .where('user_id', '=', away ?? '')
+    .execute();
+  const clients = await desktops(org);
+  const [c1, c2, c3, cAway] = clients;
+  assert.ok(c1 && c2 && c3 && cAway);
+  const callId = await waitingCall(org);
+  await ctx.service.engine.assignQueue(org.defaultQueueId);
+
+  assert.deepEqual(new Set(await ringingAgents(ctx, callId)), new Set([a1, a2, a3]), 'every available member rings, the away one does not');
+  await Promise.all([c1, c2, c3].map((c) => c.waitFor((s) => s.call?.callId === callId && s.call.state === 'ringing')));
+  assert.equal(cAway.snapshot?.call, null);
+
+  assert.ok((await c2.request('call:answer', { callId })).ok);
+  await Promise.all([c1, c3].map((c) => c.waitFor((s) => s.call === null && s.status === 'available', 2_000)));
+  const late = await c1.request('call:answer', { callId });
+  assert.ok(!late.ok && late.error.message === 'Another agent answered this call', JSON.stringify(late));
+
+  const call = await ctx.t.db.selectFrom('call').select(['state', 'agent_id']).where('id', '=', callId).executeTakeFirstOrThrow();
+  assert.deepEqual(call, { state: 'connected', agent_id: a2 });
+  const outcomes = await ctx.t.db.selectFrom('call_offer').select(['agent_id', 'outcome']).where('call_id', '=', callId).execute();
+  assert.deepEqual(Object.fromEntries(outcomes.map((o) => [o.agent_id, o.outcome])), {
+    [a1 ?? '']: 'cancelled',
+    [a2 ?? '']: 'answered',
+    [a3 ?? '']: 'cancelled',
+  });
+  const timers = await ctx.t.db
+    .selectFrom('timer')
+    .select('id')
+    .where('subject_id', '=', callId)
+    .where('kind', '=', 'ring_timeout')
+    .execute();
+  assert.equal(timers.length, 0, 'no ring time-out is left to fire');
+  for (const c of clients) c.close();
+});
+
+test('ring_all: a decline stops only that ring; after the last decline the call waits in the queue', async () => {
+  const org = await queueWith('ring_all', [5, 30]);
+  const [, a2] = org.ids;
+  const [c1, c2] = await desktops(org);
+  assert.ok(c1 && c2);
+  const callId = await waitingCall(org);
+  await ctx.service.engine.assignQueue(org.defaultQueueId);
+  await Promise.all([c1, c2].map((c) => c.waitFor((s) => s.call?.callId === callId)));
+
+  assert.ok((await c1.request('call:decline', { callId })).ok);
+  await c1.waitFor((s) => s.call === null && s.status === 'available');
+  assert.equal(c2.snapshot?.call?.state, 'ringing', 'the other agent still rings');
+  assert.deepEqual(await ringingAgents(ctx, callId), [a2]);
+  const ringing = await ctx.t.db.selectFrom('call').select('state').where('id', '=', callId).executeTakeFirstOrThrow();
+  assert.equal(ringing.state, 'ringing');
+
+  assert.ok((await c2.request('call:decline', { callId })).ok);
+  await c2.waitFor((s) => s.call === null);
+  const queued = await ctx.t.db.selectFrom('call').select('state').where('id', '=', callId).executeTakeFirstOrThrow();
+  assert.equal(queued.state, 'queued');
+  assert.deepEqual(await ringingAgents(ctx, callId), [], 'agents who declined are not rung again at once');
+  c1.close();
+  c2.close();
+});
+
+test('ring_all: a caller who hangs up while the call rings frees every ringing agent', async () => {
+  const org = await queueWith('ring_all', [5, 30, 10]);
+  const clients = await desktops(org);
+  const callId = await waitingCall(org);
+  await ctx.service.engine.assignQueue(org.defaultQueueId);
+  await Promise.all(clients.map((c) => c.waitFor((s) => s.call?.callId === callId)));
+
+  await ctx.service.engine.hangUpByCustomer(callId);
+  await Promise.all(clients.map((c) => c.waitFor((s) => s.call === null && s.status === 'available', 2_000)));
+  const outcomes = await ctx.t.db.selectFrom('call_offer').select('outcome').where('call_id', '=', callId).execute();
+  assert.deepEqual(
+    outcomes.map((o) => o.outcome),
+    ['cancelled', 'cancelled', 'cancelled'],
+  );
+  for (const c of clients) c.close();
 });

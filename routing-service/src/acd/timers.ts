@@ -25,8 +25,11 @@ export async function scheduleTimer(
   changes.timerScheduled(timer.dueAt);
 }
 
-export async function cancelTimers(db: Db, subjectId: string, kind: TimerKind): Promise<void> {
-  await db.deleteFrom('timer').where('subject_id', '=', subjectId).where('kind', '=', kind).execute();
+/** Cancels a subject's timers of one kind, or only those of one agent. */
+export async function cancelTimers(db: Db, subjectId: string, kind: TimerKind, agentId?: string): Promise<void> {
+  let query = db.deleteFrom('timer').where('subject_id', '=', subjectId).where('kind', '=', kind);
+  if (agentId) query = query.where('agent_id', '=', agentId);
+  await query.execute();
 }
 
 /** Takes the next due timer, runs `handle` on it, and deletes it, all in one transaction. */

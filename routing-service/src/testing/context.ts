@@ -106,6 +106,18 @@ export async function seed(
   return { ...org, emails: users.map((u) => u.email), ids: users.map((u) => org.users[u.email] ?? '') };
 }
 
+/** The agents a call is ringing now (its open offers), in offer order. */
+export async function ringingAgents(ctx: Pick<TestContext, 't'>, callId: string): Promise<string[]> {
+  const rows = await ctx.t.db
+    .selectFrom('call_offer')
+    .select('agent_id')
+    .where('call_id', '=', callId)
+    .where('outcome', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.agent_id);
+}
+
 export async function login(ctx: Pick<TestContext, 'url'>, email: string): Promise<string> {
   const res = await fetch(`${ctx.url}/api/auth/login`, {
     method: 'POST',

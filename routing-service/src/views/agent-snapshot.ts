@@ -20,12 +20,27 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
     .where('m.agent_id', '=', agentId)
     .orderBy('q.name')
     .execute();
+  // The agent's call: the one in progress with them, or one ringing them (an open offer).
   const call = await db
-    .selectFrom('call')
-    .selectAll()
-    .where('agent_id', '=', agentId)
-    .where('state', 'in', ['ringing', 'connected', 'on_hold'])
-    .orderBy('queued_at', 'desc')
+    .selectFrom('call as c')
+    .selectAll('c')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('c.agent_id', '=', agentId), eb('c.state', 'in', ['connected', 'on_hold'])]),
+        eb.and([
+          eb('c.state', '=', 'ringing'),
+          eb.exists(
+            eb
+              .selectFrom('call_offer as o')
+              .select('o.id')
+              .whereRef('o.call_id', '=', 'c.id')
+              .where('o.agent_id', '=', agentId)
+              .where('o.outcome', 'is', null),
+          ),
+        ]),
+      ]),
+    )
+    .orderBy('c.queued_at', 'desc')
     .executeTakeFirst();
   const wrap = await db
     .selectFrom('wrap_up as w')
