@@ -7,8 +7,10 @@
  *
  * Prints, per arrival rate: call arrival → offer received by the agent client, p50 and p99,
  * and the highest sustained rate whose p99 stays under 50 ms. Times are taken in this
- * process (the clients), not inside the service.
- * Usage: node --import tsx bench/assignment.ts [agents=500] [backlog=1000]
+ * process (the clients), not inside the service. PostgreSQL runs with pg_stat_statements,
+ * so each rate also prints the database statements per call, and with BENCH_TOP=N the N
+ * statements that took the most database time.
+ * Usage: node --import tsx bench/assignment.ts [agents=500] [backlog=1000] [rates=25,50,100,200,300]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,13 +18,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import type { AgentSnapshot } from '@cc/contracts';
-import { createDb } from '@cc/migrations';
+import { sql } from 'kysely';
+import { createDb, startEmbeddedPostgres } from '@cc/migrations';
 import { hashPassword } from '@cc/routing-service/passwords';
 import { startStack } from '@cc/stack';
 
 const AGENTS = Number(process.argv[2] ?? 500);
 const BACKLOG = Number(process.argv[3] ?? 1000);
-const RATES = [25, 50, 100, 200, 300];
+const RATES = (process.argv[4] ?? '25,50,100,200,300').split(',').map(Number);
+const TOP = Number(process.env.BENCH_TOP ?? 0);
 const SECONDS_PER_RATE = 4;
 const PASSWORD = 'bench password that is long';
 
@@ -32,8 +36,15 @@ const percentile = (xs: number[], p: number) => {
 };
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-'));
-const stack = await startStack({ dataDir, port: 0, demo: false, env: { LOG_LEVEL: 'warn' } });
+// Production settings (durable commits), plus statement statistics.
+const postgres = await startEmbeddedPostgres({
+  dir: path.join(dataDir, 'postgres'),
+  persistent: false,
+  settings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'],
+});
+const stack = await startStack({ dataDir, port: 0, demo: false, databaseUrl: postgres.urlFor('postgres'), env: { LOG_LEVEL: 'warn' } });
 const db = createDb(stack.databaseUrl, 4);
+await sql`create extension if not exists pg_stat_statements`.execute(db);
 const sockets: Socket[] = [];
 try {
   // One organisation: "Measured" (every agent, automatic assignment on) and "Backlog"
@@ -138,6 +149,7 @@ try {
   let next = 0;
   const results: { rate: number; p50: number; p99: number; offered: number; sent: number }[] = [];
   for (const rate of RATES) {
+    await sql`select pg_stat_statements_reset()`.execute(db);
     const arrivals: { callId: Promise<string | null>; sentAt: number }[] = [];
     const started = performance.now();
     for (let i = 0; i < rate * SECONDS_PER_RATE; i++) {
@@ -175,9 +187,18 @@ try {
     }
     const row = { rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99), offered: latencies.length, sent: arrivals.length };
     results.push(row);
+    const statements = await statementStats();
+    const queries = statements.reduce((n, s) => n + s.calls, 0);
+    const dbMs = statements.reduce((n, s) => n + s.totalMs, 0);
     process.stdout.write(
-      `  ${String(rate).padStart(4)} arrivals/s: arrival → offer p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms (${row.offered}/${row.sent} offered)\n`,
+      `  ${String(rate).padStart(4)} arrivals/s: arrival → offer p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms (${row.offered}/${row.sent} offered); ` +
+        `${(queries / Math.max(1, row.offered)).toFixed(1)} statements and ${(dbMs / Math.max(1, row.offered)).toFixed(2)} ms of database time per call (whole call)\n`,
     );
+    for (const s of statements.slice(0, TOP)) {
+      process.stdout.write(
+        `      ${String(s.calls).padStart(7)} × ${s.meanMs.toFixed(3)} ms  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}\n`,
+      );
+    }
   }
   const sustained = results.filter((r) => r.p99 < 50 && r.offered === r.sent).at(-1);
   process.stdout.write(
@@ -187,5 +208,16 @@ try {
   for (const s of sockets) s.close();
   await db.destroy();
   await stack.stop();
+  await postgres.stop();
   await rm(dataDir, { recursive: true, force: true });
+}
+
+/** The service's statements since the last reset (the bench's own statistics queries left out), most database time first. */
+async function statementStats() {
+  const { rows } = await sql<{ query: string; calls: string; total: number; mean: number }>`
+    select query, calls, total_exec_time as total, mean_exec_time as mean
+    from pg_stat_statements
+    where query not like '%pg_stat_statements%'
+    order by total_exec_time desc`.execute(db);
+  return rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean }));
 }

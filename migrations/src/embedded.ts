@@ -25,6 +25,8 @@ export interface EmbeddedOptions {
   persistent?: boolean;
   /** Trade durability for speed (tests only). */
   fast?: boolean;
+  /** More server settings as `name=value` (e.g. `shared_preload_libraries=pg_stat_statements` for benchmarks). */
+  settings?: string[];
   onLog?: (message: string) => void;
 }
 
@@ -72,6 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       '-c',
       'max_connections=300',
       ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
     ],
     onLog: log,
     onError: (e: unknown) => log(String(e)),

@@ -74,7 +74,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     clock,
     logger,
     media,
-    publish: createPublisher(db, agentNs, customerNs, livePushes),
+    publish: createPublisher(db, agentNs, customerNs, logger, livePushes),
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
   });
   const timerLoop = new TimerLoop(

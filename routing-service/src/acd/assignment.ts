@@ -1,7 +1,7 @@
 /**
  * Automatic agent assignment (SPEC §2–3). One decision per queue at a time: the queue row
- * is locked FOR UPDATE for the whole decision, so several routing-service instances never
- * offer two calls to one agent or one call to two agents.
+ * is locked for the whole decision, so several routing-service instances never offer two
+ * calls to one agent or one call to two agents.
  */
 import { sql, type RawBuilder } from 'kysely';
 import { assertUnreachable, type QueueStrategy } from '@cc/contracts';
@@ -17,6 +17,10 @@ export interface Assignment {
   call: Call;
   /** Who the call rings: one agent, or under `ring_all` every eligible member (first answer wins). */
   agentIds: string[];
+  /** The organisation's ring time-out, in seconds. */
+  ringTimeoutSeconds: number;
+  /** Whether calls behind this one were waiting: if not, the pass can stop after this offer. */
+  more: boolean;
 }
 
 /**
@@ -24,14 +28,18 @@ export interface Assignment {
  * returns null. Calls are served by priority, then arrival; a call routed to one agent waits
  * for that agent.
  */
-export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringTimeoutSeconds: number): Promise<Assignment | null> {
+export async function nextAssignment(trx: Trx, queueId: string, now: Date): Promise<Assignment | null> {
   const queue = await trx
-    .selectFrom('queue')
-    .select(['id', 'aaa_enabled', 'strategy'])
-    .where('id', '=', queueId)
-    .forUpdate()
+    .selectFrom('queue as q')
+    .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
+    .select(['q.id', 'q.aaa_enabled', 'q.strategy', 'o.ring_timeout_seconds'])
+    .where('q.id', '=', queueId)
+    // NO KEY UPDATE excludes other decisions but not the KEY SHARE lock a new call's foreign
+    // key takes: FOR UPDATE made every arriving call wait for the decision in progress.
+    .forNoKeyUpdate(['q'])
     .executeTakeFirst();
   if (!queue) return null;
+  const ringTimeoutSeconds = queue.ring_timeout_seconds;
 
   let calls = trx
     .selectFrom('call')
@@ -48,10 +56,11 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date, ringT
 
   // Most passes find every member busy: one query says so, instead of one per waiting call.
   const anyMemberFree = await eligibleAgentsOf(trx, queueId).executeTakeFirst();
-  for (const call of await calls.execute()) {
+  const waiting = await calls.execute();
+  for (const [i, call] of waiting.entries()) {
     if (!call.target_agent_id && !anyMemberFree) continue;
     const agentIds = await eligibleAgents(trx, call, queue.strategy, now, ringTimeoutSeconds);
-    if (agentIds.length > 0) return { call, agentIds };
+    if (agentIds.length > 0) return { call, agentIds, ringTimeoutSeconds, more: i < waiting.length - 1 || waiting.length === SCAN_LIMIT };
   }
   return null;
 }
@@ -86,20 +95,35 @@ async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now
       '<',
       sql<number>`a.capacity`,
     );
-  const offersOfThisCall = sql`(select count(*) from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`;
   if (call.target_agent_id) {
     const row = await query.where('a.user_id', '=', call.target_agent_id).forUpdate(['a']).skipLocked().executeTakeFirst();
     return row ? [row.user_id] : [];
   }
-  let ordered = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
-  for (const expression of strategyOrder(strategy, offersOfThisCall)) ordered = ordered.orderBy(expression);
-  const rows = await ordered
-    .orderBy('a.user_id')
-    .limit(strategy === 'ring_all' ? RING_ALL_LIMIT : 1)
-    .forUpdate(['a'])
-    .skipLocked()
-    .execute();
-  return rows.map((r) => r.user_id);
+  const members = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
+  const offered = sql<boolean>`exists (select 1 from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`;
+  const pick = async (candidates: typeof members, order: RawBuilder<unknown>[]) => {
+    let ordered = candidates;
+    for (const expression of order) ordered = ordered.orderBy(expression);
+    const rows = await ordered
+      .orderBy('a.user_id')
+      .limit(strategy === 'ring_all' ? RING_ALL_LIMIT : 1)
+      .forUpdate(['a'])
+      .skipLocked()
+      .execute();
+    return rows.map((r) => r.user_id);
+  };
+  const [first, ...rest] = strategyOrder(strategy);
+  // Tiers come before everything: an agent of a higher tier who was offered this call before
+  // still comes before a lower tier.
+  if (strategy === 'priority_then_longest_idle' && first) return pick(members, [first, offered, ...rest]);
+  // ring_all rings every eligible member, offered before or not.
+  if (strategy === 'ring_all') return pick(members, strategyOrder(strategy));
+  // Otherwise agents not yet offered this call come first. Two queries rather than one ordered
+  // by "was offered": that expression would stop PostgreSQL walking the strategy's index in
+  // order, and make it check every member.
+  const fresh = await pick(members.where(sql<boolean>`not ${offered}`), strategyOrder(strategy));
+  if (fresh.length > 0) return fresh;
+  return pick(members.where(offered), strategyOrder(strategy));
 }
 
 /**
@@ -156,28 +180,23 @@ function eligibleAgentsOf(trx: Trx, queueId: string) {
 }
 
 /**
- * Who comes first among eligible agents (SPEC §3). Agents not yet offered this call come
- * before those who were, except that tiers come before everything under
- * `priority_then_longest_idle` (a lower tier rings only when no higher-tier agent is eligible).
+ * Who comes first among eligible agents (SPEC §3); under `priority_then_longest_idle` a
+ * lower tier rings only when no higher-tier agent is eligible.
  */
-function strategyOrder(strategy: QueueStrategy, offersOfThisCall: RawBuilder<unknown>): RawBuilder<unknown>[] {
+function strategyOrder(strategy: QueueStrategy): RawBuilder<unknown>[] {
   const idle = sql`a.idle_since`;
   switch (strategy) {
     // ring_all rings every eligible member; the order only matters when there are more than RING_ALL_LIMIT.
     case 'ring_all':
     case 'longest_idle':
-      return [offersOfThisCall, idle];
+      return [idle];
     case 'least_occupied':
-      return [
-        offersOfThisCall,
-        sql`(select count(*) from conversation v where v.agent_id = a.user_id and v.status <> 'closed')::float / a.capacity`,
-        idle,
-      ];
+      return [sql`(select count(*) from conversation v where v.agent_id = a.user_id and v.status <> 'closed')::float / a.capacity`, idle];
     case 'round_robin':
       // Members take turns: the one offered a call of this queue longest ago (or never) is next.
-      return [offersOfThisCall, sql`m.last_offered_at asc nulls first`, idle];
+      return [sql`m.last_offered_at asc nulls first`, idle];
     case 'priority_then_longest_idle':
-      return [sql`m.priority`, offersOfThisCall, idle];
+      return [sql`m.priority`, idle];
     default:
       return assertUnreachable(strategy);
   }

@@ -4,7 +4,7 @@
  * snapshots, closes media rooms and runs assignment for the queues that may have work.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { WRAP_UP_EXTENSION_SECONDS, type AgentChosenStatus, type CallMedia, type ConversationStatus, type MediaJoin } from '@cc/contracts';
 import type { Call, Database, Timer } from '@cc/migrations';
 import type { Clock } from '../clock.ts';
@@ -19,6 +19,7 @@ import type { MediaRooms } from './media.ts';
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
 import { checkCallLink, consumeCallLink, type UsableCallLink } from '../call-links/links.ts';
+import { Coalescer } from '../coalescer.ts';
 
 export interface AcdDeps {
   db: Kysely<Database>;
@@ -38,9 +39,7 @@ const SYSTEM_STATUSES = new Set(['ringing', 'on_call', 'on_hold', 'wrap_up']);
 export class AcdEngine {
   readonly #deps: AcdDeps;
   /** Assignment passes running in this instance, by queue. */
-  readonly #assigning = new Map<string, Promise<void>>();
-  /** Queues asked for again while their pass ran. */
-  readonly #assignAgain = new Set<string>();
+  readonly #assigning = new Coalescer();
 
   constructor(deps: AcdDeps) {
     this.#deps = deps;
@@ -117,19 +116,18 @@ export class AcdEngine {
   async assignQueue(queueId: string): Promise<number> {
     let offered = 0;
     while (offered < MAX_ASSIGNMENTS_PER_RUN) {
-      const done = await this.#run(
+      const next = await this.#run(
         async (trx, changes, now) => {
-          const settings = await orgSettingsForQueue(trx, queueId);
-          if (!settings) return false;
-          const next = await nextAssignment(trx, queueId, now, settings.ring_timeout_seconds);
-          if (!next) return false;
-          await offerCall(trx, changes, next.call, next.agentIds, now, settings.ring_timeout_seconds);
-          return true;
+          const next = await nextAssignment(trx, queueId, now);
+          if (next) await offerCall(trx, changes, next.call, next.agentIds, now, next.ringTimeoutSeconds);
+          return next;
         },
-        { assign: false },
+        // The next decision need not wait for this one's snapshots to reach the desktops.
+        { assign: false, awaitPublish: false },
       );
-      if (!done) break;
+      if (!next) break;
       offered += 1;
+      if (!next.more) break;
     }
     return offered;
   }
@@ -322,20 +320,24 @@ export class AcdEngine {
     }
   }
 
-  async #run<T>(fn: (trx: Trx, changes: Changes, now: Date) => Promise<T>, options: { assign?: boolean } = {}): Promise<T> {
+  async #run<T>(
+    fn: (trx: Trx, changes: Changes, now: Date) => Promise<T>,
+    options: { assign?: boolean; awaitPublish?: boolean } = {},
+  ): Promise<T> {
     const changes = new Changes();
     const result = await this.#deps.db.transaction().execute((trx) => fn(trx, changes, this.#deps.clock.now()));
-    await this.#afterCommit(changes, options.assign ?? true);
+    await this.#afterCommit(changes, options.assign ?? true, options.awaitPublish ?? true);
     return result;
   }
 
-  async #afterCommit(changes: Changes, assign: boolean): Promise<void> {
+  async #afterCommit(changes: Changes, assign: boolean, awaitPublish = true): Promise<void> {
     const { logger, media } = this.#deps;
     if (changes.earliestTimer) this.#deps.wakeAt(changes.earliestTimer);
     for (const [roomId, reason] of changes.roomsToClose) {
       media.close(roomId, reason).catch((error: unknown) => logger.warn({ err: error, roomId }, 'closing a media room failed'));
     }
-    await this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
+    const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
+    if (awaitPublish) await published;
     if (!assign) return;
     await Promise.all([...changes.queues].map((queueId) => this.requestAssignment(queueId)));
   }
@@ -346,19 +348,9 @@ export class AcdEngine {
    * started after this request has finished, so the caller sees its change taken into account.
    */
   requestAssignment(queueId: string): Promise<void> {
-    const running = this.#assigning.get(queueId);
-    if (running) {
-      this.#assignAgain.add(queueId);
-      return running;
-    }
-    const pass = (async () => {
-      do {
-        this.#assignAgain.delete(queueId);
-        await this.assignQueue(queueId).catch((error: unknown) => this.#deps.logger.error({ err: error, queueId }, 'assignment failed'));
-      } while (this.#assignAgain.has(queueId));
-    })().finally(() => this.#assigning.delete(queueId));
-    this.#assigning.set(queueId, pass);
-    return pass;
+    return this.#assigning.run(queueId, async () => {
+      await this.assignQueue(queueId).catch((error: unknown) => this.#deps.logger.error({ err: error, queueId }, 'assignment failed'));
+    });
   }
 }
 
@@ -380,15 +372,6 @@ async function lockCall(trx: Trx, callId: string): Promise<Call> {
   const call = await trx.selectFrom('call').selectAll().where('id', '=', callId).forUpdate().executeTakeFirst();
   if (!call) throw new AppError('not_found', 'Call not found');
   return call;
-}
-
-async function orgSettingsForQueue(trx: Trx, queueId: string) {
-  return trx
-    .selectFrom('queue as q')
-    .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
-    .select(['o.ring_timeout_seconds', 'o.wrap_up_seconds'])
-    .where('q.id', '=', queueId)
-    .executeTakeFirst();
 }
 
 async function defaultQueueId(trx: Trx, organisationId: string): Promise<string> {
@@ -432,32 +415,87 @@ async function conversationFor(trx: Trx, link: UsableCallLink, contactId: string
 }
 
 /**
- * Rings `agentIds` for a call: one open offer and one ring time-out each. Who a call rings is
- * its open offers; `call.agent_id` is set only when one of them answers.
+ * Rings `agentIds` for a call: one open offer, one ring time-out and one timeline event each,
+ * and the agents' status `ringing`. Who a call rings is its open offers; `call.agent_id` is
+ * set only when one of them answers. One statement: an assignment pass makes its decisions
+ * one after another, so each round trip here delays every call behind this one.
  */
 async function offerCall(trx: Trx, changes: Changes, call: Call, agentIds: string[], now: Date, ringTimeoutSeconds: number): Promise<void> {
-  await trx.updateTable('call').set({ state: 'ringing', agent_id: null, ring_started_at: now }).where('id', '=', call.id).execute();
+  const dueAt = new Date(now.getTime() + ringTimeoutSeconds * 1000);
   await trx
-    .insertInto('call_offer')
-    .values(agentIds.map((agentId) => ({ call_id: call.id, agent_id: agentId, offered_at: now })))
+    .with('r', (qb) => qb.selectNoFrom(sql<string>`unnest(${agentIds}::uuid[])`.as('agent_id')))
+    .with('ringing_call', (qb) =>
+      qb.updateTable('call').set({ state: 'ringing', agent_id: null, ring_started_at: now }).where('id', '=', call.id).returning('id'),
+    )
+    .with('offers', (qb) =>
+      qb
+        .insertInto('call_offer')
+        .columns(['call_id', 'agent_id', 'offered_at'])
+        .expression((eb) =>
+          eb.selectFrom('r').select([sql`${call.id}::uuid`.as('call_id'), 'r.agent_id', sql`${now}::timestamptz`.as('offered_at')]),
+        ),
+    )
+    .with('members', (qb) =>
+      qb.updateTable('queue_member').set({ last_offered_at: now }).where('queue_id', '=', call.queue_id).where('agent_id', 'in', agentIds),
+    )
+    .with('statuses', (qb) =>
+      qb
+        .updateTable('agent')
+        .set({ status: 'ringing', status_reason: null, status_since: now })
+        .where('user_id', 'in', agentIds)
+        .returning(['user_id', 'organisation_id']),
+    )
+    .with('status_events', (qb) =>
+      qb
+        .insertInto('agent_status_event')
+        .columns(['organisation_id', 'agent_id', 'status', 'reason', 'at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('statuses')
+            .select([
+              'statuses.organisation_id',
+              'statuses.user_id',
+              sql.lit('ringing').as('status'),
+              sql`null::text`.as('reason'),
+              sql`${now}::timestamptz`.as('at'),
+            ]),
+        ),
+    )
+    .with('ring_timeouts', (qb) =>
+      qb
+        .insertInto('timer')
+        .columns(['organisation_id', 'kind', 'subject_id', 'agent_id', 'due_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('r')
+            .select([
+              sql`${call.organisation_id}::uuid`.as('organisation_id'),
+              sql.lit('ring_timeout').as('kind'),
+              sql`${call.id}::uuid`.as('subject_id'),
+              'r.agent_id',
+              sql`${dueAt}::timestamptz`.as('due_at'),
+            ]),
+        ),
+    )
+    .insertInto('call_event')
+    .columns(['organisation_id', 'conversation_id', 'call_id', 'type', 'actor_type', 'actor_id', 'data', 'at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('r')
+        .select([
+          sql`${call.organisation_id}::uuid`.as('organisation_id'),
+          sql`${call.conversation_id}::uuid`.as('conversation_id'),
+          sql`${call.id}::uuid`.as('call_id'),
+          sql.lit('call_ringing').as('type'),
+          sql.lit('system').as('actor_type'),
+          sql`null::text`.as('actor_id'),
+          sql`jsonb_build_object('agentId', r.agent_id)`.as('data'),
+          sql`${now}::timestamptz`.as('at'),
+        ]),
+    )
     .execute();
-  await trx
-    .updateTable('queue_member')
-    .set({ last_offered_at: now })
-    .where('queue_id', '=', call.queue_id)
-    .where('agent_id', 'in', agentIds)
-    .execute();
-  for (const agentId of agentIds) {
-    await setAgentStatus(trx, changes, agentId, 'ringing', null, now);
-    await scheduleTimer(trx, changes, {
-      organisationId: call.organisation_id,
-      kind: 'ring_timeout',
-      subjectId: call.id,
-      agentId,
-      dueAt: new Date(now.getTime() + ringTimeoutSeconds * 1000),
-    });
-    await recordEvent(trx, eventOf(call, 'call_ringing', SYSTEM, now, { agentId }));
-  }
+  for (const agentId of agentIds) changes.agents.add(agentId);
+  changes.timerScheduled(dueAt);
   changes.calls.add(call.id);
 }
 

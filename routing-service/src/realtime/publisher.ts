@@ -2,6 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@cc/migrations';
 import type { Changes } from '../acd/changes.ts';
+import { Coalescer } from '../coalescer.ts';
+import type { Logger } from '../logger.ts';
 import { agentSnapshot, customerCallView } from '../views/agent-snapshot.ts';
 import type { LivePushes } from './live-pushes.ts';
 import type { AgentNamespace, CustomerNamespace } from './types.ts';
@@ -9,17 +11,30 @@ import type { AgentNamespace, CustomerNamespace } from './types.ts';
 export const agentRoom = (agentId: string) => `agent:${agentId}`;
 export const callRoom = (callId: string) => `call:${callId}`;
 
-export function createPublisher(db: Kysely<Database>, agentNs: AgentNamespace, customerNs: CustomerNamespace, live?: LivePushes) {
-  return async (changes: Changes): Promise<void> => {
-    for (const agentId of changes.agents) {
-      const snapshot = await agentSnapshot(db, agentId);
+export function createPublisher(
+  db: Kysely<Database>,
+  agentNs: AgentNamespace,
+  customerNs: CustomerNamespace,
+  logger: Logger,
+  live?: LivePushes,
+) {
+  const agents = new Coalescer();
+  const calls = new Coalescer();
+  const failed = (what: Record<string, string>) => (error: unknown) => logger.error({ err: error, ...what }, 'pushing a snapshot failed');
+  const pushAgent = (agentId: string) =>
+    agents.run(agentId, async () => {
+      const snapshot = await agentSnapshot(db, agentId).catch(failed({ agentId }));
       if (snapshot) agentNs.to(agentRoom(agentId)).emit('agent:state', snapshot);
-    }
-    for (const { agentId, notice } of changes.notices) agentNs.to(agentRoom(agentId)).emit('notice', notice);
-    for (const callId of changes.calls) {
-      const view = await customerCallView(db, callId);
+    });
+  const pushCall = (callId: string) =>
+    calls.run(callId, async () => {
+      const view = await customerCallView(db, callId).catch(failed({ callId }));
       if (view) customerNs.to(callRoom(callId)).emit('call:state', view);
-    }
+    });
+
+  return async (changes: Changes): Promise<void> => {
+    await Promise.all([...[...changes.agents].map(pushAgent), ...[...changes.calls].map(pushCall)]);
+    for (const { agentId, notice } of changes.notices) agentNs.to(agentRoom(agentId)).emit('notice', notice);
     if (live?.watched) {
       await addOrganisations(db, changes);
       for (const organisationId of changes.organisations) live.changed(organisationId);

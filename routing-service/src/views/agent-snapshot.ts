@@ -1,77 +1,120 @@
 /** Builds what the agent desktop renders, and what the customer page shows, from the database. */
 import type { AgentCallView, AgentSnapshot, CustomerCallView, WrapUpView } from '@cc/contracts';
-import type { Call } from '@cc/migrations';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../acd/db.ts';
 import { identifyCaller } from '../acd/callers.ts';
 
+/**
+ * What one agent's desktop shows. One query (plus one contact lookup when the caller's
+ * identity is a number or an e-mail): a snapshot is read after every change to the agent.
+ */
 export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnapshot | null> {
   const agent = await db
     .selectFrom('agent as a')
     .innerJoin('user_account as u', 'u.id', 'a.user_id')
     .innerJoin('organisation as o', 'o.id', 'a.organisation_id')
-    .select(['a.user_id', 'u.name', 'a.status', 'a.status_reason', 'a.status_since', 'a.organisation_id', 'o.ring_timeout_seconds'])
+    .select((eb) => [
+      'a.user_id',
+      'u.name',
+      'a.status',
+      'a.status_reason',
+      'a.status_since',
+      'a.organisation_id',
+      'o.ring_timeout_seconds',
+      jsonArrayFrom(
+        eb
+          .selectFrom('queue_member as m')
+          .innerJoin('queue as q', 'q.id', 'm.queue_id')
+          .select(['q.id', 'q.name', 'm.priority'])
+          .whereRef('m.agent_id', '=', 'a.user_id')
+          .orderBy('q.name'),
+      ).as('queues'),
+      // The agent's call: the one in progress with them, or one ringing them (an open offer).
+      jsonObjectFrom(
+        eb
+          .selectFrom('call as c')
+          .innerJoin('conversation as v', 'v.id', 'c.conversation_id')
+          .innerJoin('queue as q', 'q.id', 'c.queue_id')
+          .select([
+            'c.id',
+            'c.conversation_id',
+            'c.state',
+            'c.kind',
+            'c.media',
+            'c.queue_id',
+            'q.name as queue_name',
+            'v.customer_identity',
+            'c.ring_started_at',
+            'c.answered_at',
+          ])
+          .where((w) =>
+            w.or([
+              w.and([w('c.agent_id', '=', agentId), w('c.state', 'in', ['connected', 'on_hold'])]),
+              w.and([
+                w('c.state', '=', 'ringing'),
+                w.exists(
+                  w
+                    .selectFrom('call_offer as o')
+                    .select('o.id')
+                    .whereRef('o.call_id', '=', 'c.id')
+                    .where('o.agent_id', '=', agentId)
+                    .where('o.outcome', 'is', null),
+                ),
+              ]),
+            ]),
+          )
+          .orderBy('c.queued_at', 'desc')
+          .limit(1),
+      ).as('call'),
+      jsonObjectFrom(
+        eb
+          .selectFrom('wrap_up as w')
+          .innerJoin('call as c', 'c.id', 'w.call_id')
+          .innerJoin('conversation as v', 'v.id', 'c.conversation_id')
+          .select(['w.call_id', 'w.started_at', 'w.ends_at', 'c.conversation_id', 'v.notes', 'v.status', 'v.rating', 'v.customer_identity'])
+          .whereRef('w.agent_id', '=', 'a.user_id')
+          .where('w.ended_at', 'is', null)
+          .limit(1),
+      ).as('wrap'),
+    ])
     .where('a.user_id', '=', agentId)
     .executeTakeFirst();
   if (!agent) return null;
-  const queues = await db
-    .selectFrom('queue_member as m')
-    .innerJoin('queue as q', 'q.id', 'm.queue_id')
-    .select(['q.id', 'q.name', 'm.priority'])
-    .where('m.agent_id', '=', agentId)
-    .orderBy('q.name')
-    .execute();
-  // The agent's call: the one in progress with them, or one ringing them (an open offer).
-  const call = await db
-    .selectFrom('call as c')
-    .selectAll('c')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('c.agent_id', '=', agentId), eb('c.state', 'in', ['connected', 'on_hold'])]),
-        eb.and([
-          eb('c.state', '=', 'ringing'),
-          eb.exists(
-            eb
-              .selectFrom('call_offer as o')
-              .select('o.id')
-              .whereRef('o.call_id', '=', 'c.id')
-              .where('o.agent_id', '=', agentId)
-              .where('o.outcome', 'is', null),
-          ),
-        ]),
-      ]),
-    )
-    .orderBy('c.queued_at', 'desc')
-    .executeTakeFirst();
-  const wrap = await db
-    .selectFrom('wrap_up as w')
-    .innerJoin('call as c', 'c.id', 'w.call_id')
-    .innerJoin('conversation as v', 'v.id', 'c.conversation_id')
-    .select([
-      'w.call_id',
-      'w.started_at',
-      'w.ends_at',
-      'c.conversation_id',
-      'v.notes',
-      'v.status',
-      'v.rating',
-      'v.customer_identity',
-      'c.organisation_id',
-    ])
-    .where('w.agent_id', '=', agentId)
-    .where('w.ended_at', 'is', null)
-    .executeTakeFirst();
+  // Dates inside JSON arrive as strings.
+  const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
+  const callerOf = async (identity: string) => {
+    const { contactId: _ignored, ...caller } = await identifyCaller(db, agent.organisation_id, identity);
+    return caller;
+  };
+  const { call, wrap } = agent;
+  let callView: AgentCallView | null = null;
+  if (call) {
+    const ringStartedAt = call.state === 'ringing' ? iso(call.ring_started_at) : null;
+    callView = {
+      callId: call.id,
+      conversationId: call.conversation_id,
+      state: call.state,
+      kind: call.kind,
+      media: call.media,
+      queueId: call.queue_id,
+      queueName: call.queue_name,
+      caller: await callerOf(call.customer_identity),
+      ringStartedAt,
+      ringEndsAt: ringStartedAt ? new Date(new Date(ringStartedAt).getTime() + agent.ring_timeout_seconds * 1000).toISOString() : null,
+      answeredAt: iso(call.answered_at),
+    };
+  }
   let wrapUp: WrapUpView | null = null;
   if (wrap) {
-    const { contactId: _ignored, ...caller } = await identifyCaller(db, wrap.organisation_id, wrap.customer_identity);
     wrapUp = {
       callId: wrap.call_id,
       conversationId: wrap.conversation_id,
-      startedAt: wrap.started_at.toISOString(),
-      endsAt: wrap.ends_at.toISOString(),
+      startedAt: iso(wrap.started_at) ?? '',
+      endsAt: iso(wrap.ends_at) ?? '',
       notes: wrap.notes,
       conversationStatus: wrap.status,
       rating: wrap.rating,
-      caller,
+      caller: call?.customer_identity === wrap.customer_identity && callView ? callView.caller : await callerOf(wrap.customer_identity),
     };
   }
   return {
@@ -80,34 +123,9 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
     status: agent.status,
     statusReason: agent.status_reason,
     statusSince: agent.status_since.toISOString(),
-    queues: queues.map((q) => ({ id: q.id, name: q.name, priority: q.priority })),
-    call: call ? await agentCallView(db, call, agent.ring_timeout_seconds) : null,
+    queues: agent.queues.map((q) => ({ id: q.id, name: q.name, priority: q.priority })),
+    call: callView,
     wrapUp,
-  };
-}
-
-async function agentCallView(db: Db, call: Call, ringTimeoutSeconds: number): Promise<AgentCallView> {
-  const row = await db
-    .selectFrom('conversation as v')
-    .select((eb) => ['v.customer_identity', eb.selectFrom('queue').select('name').where('id', '=', call.queue_id).as('queue_name')])
-    .where('v.id', '=', call.conversation_id)
-    .executeTakeFirstOrThrow();
-  const { contactId: _ignored, ...caller } = await identifyCaller(db, call.organisation_id, row.customer_identity);
-  return {
-    callId: call.id,
-    conversationId: call.conversation_id,
-    state: call.state,
-    kind: call.kind,
-    media: call.media,
-    queueId: call.queue_id,
-    queueName: row.queue_name ?? '',
-    caller,
-    ringStartedAt: call.state === 'ringing' ? (call.ring_started_at?.toISOString() ?? null) : null,
-    ringEndsAt:
-      call.state === 'ringing' && call.ring_started_at
-        ? new Date(call.ring_started_at.getTime() + ringTimeoutSeconds * 1000).toISOString()
-        : null,
-    answeredAt: call.answered_at?.toISOString() ?? null,
   };
 }
 
