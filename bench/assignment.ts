@@ -169,7 +169,7 @@ try {
               .timeout(10_000)
               .emitWithAck('call:start', { media: 'audio' })
               .then((ack: { ok: boolean; data?: { call: { callId: string } } }) => {
-                resolve(ack.ok && ack.data ? `${ack.data.call.callId}|${at}` : null);
+                resolve(ack.ok && ack.data ? `${ack.data.call.callId}|${at}|${performance.now() - at}|${at - sentAt}` : null);
               })
               .catch(() => resolve(null));
           });
@@ -179,9 +179,13 @@ try {
     const ids = await Promise.all(arrivals.map((a) => a.callId));
     await new Promise((r) => setTimeout(r, 1500));
     const latencies: number[] = [];
+    const acks: number[] = [];
+    const connects: number[] = [];
     for (const entry of ids) {
       if (!entry) continue;
-      const [callId, at] = entry.split('|');
+      const [callId, at, ackMs, connectMs] = entry.split('|');
+      acks.push(Number(ackMs));
+      connects.push(Number(connectMs));
       const offered = offeredAt.get(callId ?? '');
       if (offered !== undefined) latencies.push(offered - Number(at));
     }
@@ -193,6 +197,9 @@ try {
     process.stdout.write(
       `  ${String(rate).padStart(4)} arrivals/s: arrival → offer p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms (${row.offered}/${row.sent} offered); ` +
         `${(queries / Math.max(1, row.offered)).toFixed(1)} statements and ${(dbMs / Math.max(1, row.offered)).toFixed(2)} ms of database time per call (whole call)\n`,
+    );
+    process.stdout.write(
+      `        customer socket connect p50 ${percentile(connects, 50).toFixed(1)} ms; call:start → its answer p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms\n`,
     );
     for (const s of statements.slice(0, TOP)) {
       process.stdout.write(
