@@ -5,12 +5,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { CallState, LiveQueue, LiveView, SupervisorClientToServerEvents, SupervisorServerToClientEvents } from '@cc/contracts';
-import { ack, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
+import type { Socket } from 'socket.io-client';
+import type { CallState, LiveQueue, LiveView } from '@cc/contracts';
+import { ack, login, seed, startTestContext, SupervisorClient, type SupervisorSocket, type TestContext } from '../testing/context.ts';
 import { liveView } from './live-view.ts';
-
-type SupervisorSocket = Socket<SupervisorServerToClientEvents, SupervisorClientToServerEvents>;
 
 let ctx: TestContext;
 before(async () => {
@@ -193,51 +191,6 @@ describe('live view counts (SPEC §14)', () => {
   });
 });
 
-/** A live view in a browser: remembers every view pushed to it. */
-class SupervisorClient {
-  readonly views: LiveView[] = [];
-  readonly #waiters: { predicate: (v: LiveView) => boolean; resolve: (v: LiveView) => void }[] = [];
-
-  private constructor(readonly socket: SupervisorSocket) {
-    socket.on('live:view', (view) => {
-      this.views.push(view);
-      for (const w of [...this.#waiters]) {
-        if (w.predicate(view)) {
-          this.#waiters.splice(this.#waiters.indexOf(w), 1);
-          w.resolve(view);
-        }
-      }
-    });
-  }
-
-  static open(cookie: string | null): SupervisorSocket {
-    return connect(`${ctx.url}/supervisor`, { extraHeaders: cookie ? { cookie } : {}, transports: ['websocket'], reconnection: false });
-  }
-
-  static async connect(cookie: string): Promise<SupervisorClient> {
-    const client = new SupervisorClient(SupervisorClient.open(cookie));
-    await client.waitFor(() => true);
-    return client;
-  }
-
-  /** The first view pushed from now on (or already pushed) that satisfies `predicate`. */
-  waitFor(predicate: (v: LiveView) => boolean, timeoutMs = 10_000): Promise<LiveView> {
-    const seen = this.views.find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no such live view within ${timeoutMs} ms; last: ${JSON.stringify(this.views.at(-1))}`)),
-        timeoutMs,
-      );
-      this.#waiters.push({ predicate, resolve: (v) => (clearTimeout(timer), resolve(v)) });
-    });
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
 function connectError(socket: SupervisorSocket): Promise<string> {
   return new Promise((resolve, reject) => {
     socket.once('connect', () => reject(new Error('connected, but should have been refused')));
@@ -254,7 +207,7 @@ describe('the /supervisor namespace pushes the live view (SPEC §14: updates pus
       ],
     });
     const [ada] = org.ids;
-    const supervisor = await SupervisorClient.connect(await login(ctx, org.emails[1] ?? ''));
+    const supervisor = await SupervisorClient.connect(ctx, await login(ctx, org.emails[1] ?? ''));
     try {
       const first = supervisor.views[0];
       assert.equal(first?.organisationId, org.organisationId);
@@ -298,8 +251,8 @@ describe('the /supervisor namespace pushes the live view (SPEC §14: updates pus
   test('another organisation’s supervisor gets no view of it', async () => {
     const mine = await seed(ctx, { agents: [{ name: 'Ada' }, { role: 'supervisor' }] });
     const theirs = await seed(ctx, { agents: [{ role: 'supervisor' }] });
-    const own = await SupervisorClient.connect(await login(ctx, mine.emails[1] ?? ''));
-    const other = await SupervisorClient.connect(await login(ctx, theirs.emails[0] ?? ''));
+    const own = await SupervisorClient.connect(ctx, await login(ctx, mine.emails[1] ?? ''));
+    const other = await SupervisorClient.connect(ctx, await login(ctx, theirs.emails[0] ?? ''));
     try {
       await ctx.service.engine.setStatus(mine.ids[0] ?? '', 'away');
       // Once the organisation's own supervisor has the change, the other's push would have come too.
@@ -316,10 +269,10 @@ describe('the /supervisor namespace pushes the live view (SPEC §14: updates pus
 
   test('an agent, or no session, is refused', async () => {
     const org = await seed(ctx, { agents: [{}] });
-    const agentSocket = SupervisorClient.open(await login(ctx, org.emails[0] ?? ''));
+    const agentSocket = SupervisorClient.open(ctx, await login(ctx, org.emails[0] ?? ''));
     assert.equal(await connectError(agentSocket), 'forbidden');
     agentSocket.close();
-    const anonymous = SupervisorClient.open(null);
+    const anonymous = SupervisorClient.open(ctx, null);
     assert.equal(await connectError(anonymous), 'unauthenticated');
     anonymous.close();
   });
