@@ -9,8 +9,11 @@ import type { AgentNamespace, CustomerNamespace } from './types.ts';
 export const agentRoom = (agentId: string) => `agent:${agentId}`;
 export const callRoom = (callId: string) => `call:${callId}`;
 
-export function createPublisher(db: Kysely<Database>, agentNs: AgentNamespace, customerNs: CustomerNamespace, live?: LivePushes) {
-  return async (changes: Changes): Promise<void> => {
+/** Pushes what a committed transaction changed; shared by the ACD engine and the supervisor console. */
+export type Publish = (changes: Changes) => Promise<void>;
+
+export function createPublisher(db: Kysely<Database>, agentNs: AgentNamespace, customerNs: CustomerNamespace, live?: LivePushes): Publish {
+  return async (changes) => {
     for (const agentId of changes.agents) {
       const snapshot = await agentSnapshot(db, agentId);
       if (snapshot) agentNs.to(agentRoom(agentId)).emit('agent:state', snapshot);
@@ -20,7 +23,9 @@ export function createPublisher(db: Kysely<Database>, agentNs: AgentNamespace, c
       const view = await customerCallView(db, callId);
       if (view) customerNs.to(callRoom(callId)).emit('call:state', view);
     }
-    if (live?.watched) {
+    if (!live) return;
+    for (const organisationId of changes.reconfigured) live.reconfigured(organisationId);
+    if (live.watched) {
       await addOrganisations(db, changes);
       for (const organisationId of changes.organisations) live.changed(organisationId);
     }
