@@ -22,6 +22,7 @@ import { freePort } from '@cc/migrations';
 import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
 import { loadConfig as loadSfuConfig } from '@cc/sfu/config';
 import { startSfu } from '@cc/sfu/server';
+import type { Clock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { seedOrganisation, type SeedUser } from '../seed.ts';
@@ -73,10 +74,16 @@ export async function startTestMedia() {
   return { t, sfu, env };
 }
 
-export async function startTestContext(): Promise<TestContext> {
+/** The routing service on a fresh database and SFU; `clock` replaces the system clock (see testing/clock.ts). */
+export async function startTestContext(options: { clock?: Clock } = {}): Promise<TestContext> {
   const { t, sfu, env } = await startTestMedia();
   const config = loadConfig({ ...env, PORT: '0' });
-  const service = await startRoutingService({ config, db: t.db, logger: createLogger('warn') });
+  const service = await startRoutingService({
+    config,
+    db: t.db,
+    logger: createLogger('warn'),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     t,
     service,
