@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import type { CallState, LiveQueue, LiveView } from '@cc/contracts';
 import { ack, login, seed, startTestContext, SupervisorClient, type SupervisorSocket, type TestContext } from '../testing/context.ts';
-import { liveView } from './live-view.ts';
+import { liveView, nextMidnight } from './live-view.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -188,6 +188,25 @@ describe('live view counts (SPEC §14)', () => {
     const utc = queueNamed(await liveView(ctx.t.db, org.organisationId, now), 'Default');
     assert.equal(utc.answeredToday, 1);
     assert.equal(utc.serviceLevel, 0.5);
+  });
+
+  test("the next day begins at the organisation's next local midnight, 23 or 25 hours away on a daylight-saving day", async () => {
+    const org = await seed(ctx, { agents: [{}] });
+    await ctx.t.db.updateTable('organisation').set({ time_zone: 'Europe/London' }).where('id', '=', org.organisationId).execute();
+    const next = (iso: string) => nextMidnight(ctx.t.db, org.organisationId, at(iso));
+    // Winter: London is on UTC.
+    assert.deepEqual(await next('2026-03-28T12:00:00Z'), at('2026-03-29T00:00:00Z'));
+    // 29 March 2026 springs forward at 01:00: a 23-hour day, so the next one begins at 23:00 UTC.
+    assert.deepEqual(await next('2026-03-29T00:00:00Z'), at('2026-03-29T23:00:00Z'));
+    assert.deepEqual(await next('2026-03-29T22:59:59.999Z'), at('2026-03-29T23:00:00Z'));
+    // At midnight itself a new day has begun: the next midnight is the one after.
+    assert.deepEqual(await next('2026-03-29T23:00:00Z'), at('2026-03-30T23:00:00Z'));
+    // 25 October 2026 falls back at 02:00: it began at 23:00 UTC the day before and lasts 25 hours.
+    assert.deepEqual(await next('2026-10-24T23:00:00Z'), at('2026-10-26T00:00:00Z'));
+
+    await ctx.t.db.updateTable('organisation').set({ time_zone: 'Pacific/Auckland' }).where('id', '=', org.organisationId).execute();
+    assert.deepEqual(await next('2026-06-15T11:59:59Z'), at('2026-06-15T12:00:00Z'));
+    assert.equal(await nextMidnight(ctx.t.db, randomUUID(), at('2026-06-15T11:59:59Z')), null);
   });
 });
 

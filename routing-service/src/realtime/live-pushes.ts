@@ -1,8 +1,8 @@
 /**
  * Pushes a fresh live view to an organisation's supervisors (SPEC §14): after its calls or
- * agents change, and after a supervisor reconfigures it. At most one push per `intervalMs` per
- * organisation: bursts (an assignment round touches many rows) collapse into one trailing push
- * that reads the state after the last change.
+ * agents change, after a supervisor reconfigures it, and at its local midnight, when "today"
+ * starts over. At most one push per `intervalMs` per organisation: bursts (an assignment round
+ * touches many rows) collapse into one trailing push that reads the state after the last change.
  *
  * Instances share a cluster adapter: `ns.to(room)` reaches an organisation's supervisors on
  * every instance, `ns.local.to(room)` only this instance's.
@@ -10,9 +10,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@cc/migrations';
 import type { Clock } from '../clock.ts';
-import { liveView } from '../live/live-view.ts';
+import { liveView, nextMidnight } from '../live/live-view.ts';
 import type { Logger } from '../logger.ts';
-import { organisationRoom } from './supervisor.ts';
+import { organisationOfRoom, organisationRoom } from './supervisor.ts';
 import type { SupervisorNamespace } from './types.ts';
 
 export interface LivePushesDeps {
@@ -43,11 +43,24 @@ const AFTER_ENGINE_CHANGE: Reach = { unwatchedHere: false, everyInstance: true }
  * that nobody may watch costs little.
  */
 const AFTER_RECONFIGURATION: Reach = { unwatchedHere: true, everyInstance: true };
+/**
+ * At midnight: every instance with supervisors of the organisation rings its own alarm, so each
+ * pushes to its own supervisors only (else each would get one view per instance).
+ */
+const AT_MIDNIGHT: Reach = { unwatchedHere: false, everyInstance: false };
 
 const wider = (a: Reach, b: Reach): Reach => ({
   unwatchedHere: a.unwatchedHere || b.unwatchedHere,
   everyInstance: a.everyInstance || b.everyInstance,
 });
+
+/** How long to wait before asking again for an organisation's next midnight after the query failed, in ms. */
+const MIDNIGHT_RETRY_MS = 60_000;
+
+/** The midnight alarm of one organisation watched here; `cancel` is null until it is set. */
+interface Midnight {
+  cancel: (() => void) | null;
+}
 
 export class LivePushes {
   readonly #deps: LivePushesDeps;
@@ -59,11 +72,27 @@ export class LivePushes {
   readonly #changedWhileReading = new Map<string, Reach>();
   /** When each organisation's last push started (wall clock, ms). */
   readonly #lastStarted = new Map<string, number>();
+  /** Organisations watched by a supervisor on this instance, each with its midnight alarm. */
+  readonly #midnights = new Map<string, Midnight>();
+  readonly #roomCreated = (room: string) => {
+    const organisationId = organisationOfRoom(room);
+    if (organisationId) this.#watch(organisationId);
+  };
+  readonly #roomDeleted = (room: string) => {
+    const organisationId = organisationOfRoom(room);
+    if (organisationId) this.#unwatch(organisationId);
+  };
   #closed = false;
 
   constructor(deps: LivePushesDeps) {
     this.#deps = deps;
     this.#intervalMs = deps.intervalMs ?? 250;
+    // The organisation's room is the one record of who watches here: the adapter creates it when
+    // the first supervisor joins and deletes it when the last one has left (or disconnected).
+    const adapter = deps.ns.adapter;
+    adapter.on('create-room', this.#roomCreated);
+    adapter.on('delete-room', this.#roomDeleted);
+    for (const room of adapter.rooms.keys()) this.#roomCreated(room);
   }
 
   /** Whether anyone on this instance watches a live view (else engine changes need not be looked at). */
@@ -81,13 +110,17 @@ export class LivePushes {
     this.#request(organisationId, AFTER_RECONFIGURATION);
   }
 
-  /** Stops pushing; safe to call twice. */
+  /** Stops pushing and cancels every midnight alarm; safe to call twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#deps.ns.adapter.off('create-room', this.#roomCreated);
+    this.#deps.ns.adapter.off('delete-room', this.#roomDeleted);
     for (const { timer } of this.#scheduled.values()) clearTimeout(timer);
     this.#scheduled.clear();
     this.#changedWhileReading.clear();
+    for (const midnight of this.#midnights.values()) midnight.cancel?.();
+    this.#midnights.clear();
   }
 
   #request(organisationId: string, reach: Reach): void {
@@ -131,5 +164,43 @@ export class LivePushes {
         this.#request(organisationId, again);
       }
     }
+  }
+
+  /** A supervisor of the organisation is here now: push at each of its midnights while one stays. */
+  #watch(organisationId: string): void {
+    if (this.#closed || this.#midnights.has(organisationId)) return;
+    const midnight: Midnight = { cancel: null };
+    this.#midnights.set(organisationId, midnight);
+    void this.#armMidnight(organisationId, midnight);
+  }
+
+  /** The organisation's last supervisor here has gone: nothing to push at midnight. */
+  #unwatch(organisationId: string): void {
+    this.#midnights.get(organisationId)?.cancel?.();
+    this.#midnights.delete(organisationId);
+  }
+
+  /**
+   * Sets the alarm for the organisation's next local midnight (read from its time zone each
+   * time, so a changed zone or a daylight-saving day is taken into account), and again after
+   * it rings.
+   */
+  async #armMidnight(organisationId: string, midnight: Midnight): Promise<void> {
+    const { db, clock, logger } = this.#deps;
+    let at: Date | null;
+    let failed = false;
+    try {
+      at = await nextMidnight(db, organisationId, clock.now());
+    } catch (error) {
+      logger.warn({ err: error, organisationId }, 'reading the next midnight failed; trying again in a minute');
+      at = new Date(clock.now().getTime() + MIDNIGHT_RETRY_MS);
+      failed = true;
+    }
+    // Unwatched (or closed, or watched anew) while the query ran: this alarm is no longer wanted.
+    if (this.#midnights.get(organisationId) !== midnight || !at) return;
+    midnight.cancel = clock.alarm(at, () => {
+      if (!failed) this.#request(organisationId, AT_MIDNIGHT);
+      void this.#armMidnight(organisationId, midnight);
+    });
   }
 }
