@@ -67,6 +67,8 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   const customerNs = io.of('/customer') as unknown as CustomerNamespace;
   const supervisorNs = io.of('/supervisor') as unknown as SupervisorNamespace;
   const livePushes = new LivePushes({ db, ns: supervisorNs, clock, logger });
+  // One publish path for the engine's and the console's changes.
+  const publish = createPublisher(db, agentNs, customerNs, logger, livePushes);
   // The timer loop and the engine need each other; the engine asks for wake-ups through this.
   let timers: TimerLoop | undefined = undefined;
   const engine = new AcdEngine({
@@ -74,7 +76,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     clock,
     logger,
     media,
-    publish: createPublisher(db, agentNs, customerNs, logger, livePushes),
+    publish,
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
   });
   const timerLoop = new TimerLoop(
@@ -111,8 +113,8 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   });
   api.use(authRoutes({ db, clock, sessionTtlHours: config.SESSION_TTL_HOURS, secureCookies: config.PUBLIC_URL.startsWith('https:') }));
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
-  api.use(organisationRoutes({ db }));
-  api.use(consoleRoutes({ db, engine, logger }));
+  api.use(organisationRoutes({ db, publish, logger }));
+  api.use(consoleRoutes({ db, engine, publish, logger }));
   api.use(historyRoutes({ db }));
   api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
   api.use(errorMiddleware(logger));

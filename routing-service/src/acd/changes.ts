@@ -2,7 +2,8 @@ import type { Notice } from '@cc/contracts';
 
 /**
  * What one transaction changed, collected while it runs and acted on after it commits:
- * snapshots to push, queues to assign, media rooms to close, timers to wake for.
+ * snapshots to push, queues to assign, media rooms to close, timers to wake for. The
+ * supervisor console fills one too, so its changes reach desktops and live views the same way.
  */
 export class Changes {
   readonly agents = new Set<string>();
@@ -10,6 +11,11 @@ export class Changes {
   readonly queues = new Set<string>();
   /** Organisations whose live view changed; the publisher derives them from `agents` and `calls`. */
   readonly organisations = new Set<string>();
+  /**
+   * Organisations whose configuration a supervisor changed (the console): their live view is
+   * pushed to their supervisors on every instance, not only to those watching here.
+   */
+  readonly reconfigured = new Set<string>();
   readonly roomsToClose = new Map<string, string>();
   readonly notices: { agentId: string; notice: Notice }[] = [];
   earliestTimer: Date | null = null;

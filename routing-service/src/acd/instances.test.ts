@@ -1,12 +1,13 @@
 /**
  * Several routing-service instances on one database behave as one (the routing-engine
- * issue): events reach a client whichever instance it is connected to, and concurrent
+ * issue): events reach a client whichever instance it is connected to (a console change
+ * made through one reaches the live views and desktops on the other), and concurrent
  * arrivals on both instances never offer one call to two agents or two calls to one agent.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MediaJoin } from '@cc/contracts';
-import { AgentClient, CustomerClient, createLink, login, seed } from '../testing/context.ts';
+import { AgentClient, CustomerClient, SupervisorClient, api, createLink, login, seed } from '../testing/context.ts';
 import { startProcessCluster } from '../testing/process.ts';
 
 let cluster: Awaited<ReturnType<typeof startProcessCluster>>;
@@ -106,4 +107,22 @@ test('calls arriving concurrently on both instances: no double offers, none lost
     }
   }
   for (const c of [...agents, ...customers]) c.close();
+});
+
+test('a console change made through one instance reaches the live view and the desktop connected to the other', async () => {
+  const [a, b] = [instance(0), instance(1)];
+  const org = await seed({ t: cluster.t }, { agents: [{ role: 'supervisor' }, {}] });
+  const [supervisorEmail = '', agentEmail = ''] = org.emails;
+  const supervisor = await SupervisorClient.connect(b, await login(b, supervisorEmail));
+  const agent = await AgentClient.connect(b, await login(b, agentEmail));
+  try {
+    // Through instance a, where nobody watches this organisation.
+    const res = await api(a, await login(a, supervisorEmail), 'PATCH', `/console/queues/${org.defaultQueueId}`, { name: 'Front desk' });
+    assert.equal(res.status, 200);
+    await supervisor.waitFor((v) => v.queues.some((q) => q.queueId === org.defaultQueueId && q.name === 'Front desk'), 5_000);
+    await agent.waitFor((s) => s.queues.some((q) => q.id === org.defaultQueueId && q.name === 'Front desk'), 5_000);
+  } finally {
+    supervisor.close();
+    agent.close();
+  }
 });

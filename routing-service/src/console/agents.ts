@@ -5,14 +5,19 @@
 import type { Kysely } from 'kysely';
 import type { AgentUpdateRequest, ConsoleAgent } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
+import type { Changes } from '../acd/changes.ts';
 import type { Db } from '../acd/db.ts';
 import { notFound } from '../errors.ts';
+import { reconfiguration } from './changes.ts';
 import { queuesOfAgent } from './queues.ts';
 
+/**
+ * An agent after a change, and what the change touched: the agent's own desktop and, in
+ * `changes.queues`, the queues where a waiting call may now ring them (capacity was raised).
+ */
 export interface AgentChange {
   agent: ConsoleAgent;
-  /** Queues where a waiting call may now ring this agent (capacity was raised); empty otherwise. */
-  queuesToAssign: string[];
+  changes: Changes;
 }
 
 export async function listAgents(db: Db, organisationId: string): Promise<ConsoleAgent[]> {
@@ -41,8 +46,12 @@ export async function updateAgent(
     };
     if (Object.keys(set).length > 0) await trx.updateTable('agent').set(set).where('user_id', '=', agentId).execute();
     const row = await agentQuery(trx, organisationId).where('agent.user_id', '=', agentId).executeTakeFirstOrThrow();
-    const raised = update.capacity !== undefined && update.capacity > before.capacity;
-    return { agent: toConsoleAgent(row), queuesToAssign: raised ? await queuesOfAgent(trx, agentId) : [] };
+    const changes = reconfiguration(organisationId);
+    changes.agents.add(agentId);
+    if (update.capacity !== undefined && update.capacity > before.capacity) {
+      for (const queueId of await queuesOfAgent(trx, agentId)) changes.queues.add(queueId);
+    }
+    return { agent: toConsoleAgent(row), changes };
   });
 }
 

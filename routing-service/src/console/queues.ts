@@ -6,16 +6,24 @@
 import type { Kysely } from 'kysely';
 import type { CallState, QueueCreateRequest, QueueDetail, QueueMembersSetRequest, QueueUpdateRequest, QueueStrategy } from '@cc/contracts';
 import type { Database, Queue } from '@cc/migrations';
+import type { Changes } from '../acd/changes.ts';
 import type { Db, Trx } from '../acd/db.ts';
 import { AppError, notFound } from '../errors.ts';
+import { reconfiguration } from './changes.ts';
 
 /** Calls that still need their queue; a queue holding one cannot be deleted. */
 const ACTIVE_CALL_STATES: readonly CallState[] = ['queued', 'ringing', 'connected', 'on_hold'];
+/** Calls an agent's desktop shows, with their queue's name. */
+const CALL_ON_DESK_STATES: readonly CallState[] = ['ringing', 'connected', 'on_hold'];
 
-/** What a change did that may make waiting calls ringable; the caller runs assignment when true. */
+/**
+ * A queue after a change, and what the change touched: the agents whose desktop shows it and,
+ * in `changes.queues`, the queue when a waiting call may now ring there. The caller publishes
+ * the changes and runs assignment after the commit.
+ */
 export interface QueueChange {
   queue: QueueDetail;
-  mayAssign: boolean;
+  changes: Changes;
 }
 
 export async function listQueues(db: Db, organisationId: string): Promise<QueueDetail[]> {
@@ -38,7 +46,8 @@ export async function getQueue(db: Db, organisationId: string, queueId: string):
   return toQueueDetail(queue, (await membersOf(db, [queue.id])).get(queue.id) ?? []);
 }
 
-export async function createQueue(db: Kysely<Database>, organisationId: string, request: QueueCreateRequest): Promise<QueueDetail> {
+/** A new queue has no members, so no desktop shows it yet; with AAA on, it may be assigned at once. */
+export async function createQueue(db: Kysely<Database>, organisationId: string, request: QueueCreateRequest): Promise<QueueChange> {
   return db.transaction().execute(async (trx) => {
     const name = request.name.trim();
     await assertNameFree(trx, organisationId, name, null);
@@ -55,7 +64,9 @@ export async function createQueue(db: Kysely<Database>, organisationId: string, 
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch(rethrowDuplicateName);
-    return toQueueDetail(created, []);
+    const changes = reconfiguration(organisationId);
+    if (created.aaa_enabled) changes.queues.add(created.id);
+    return { queue: toQueueDetail(created, []), changes };
   });
 }
 
@@ -86,15 +97,21 @@ export async function updateQueue(
             .returningAll()
             .executeTakeFirstOrThrow()
             .catch(rethrowDuplicateName);
-    const mayAssign = (after.aaa_enabled && !before.aaa_enabled) || after.strategy !== before.strategy;
     const members = (await membersOf(trx, [queueId])).get(queueId) ?? [];
-    return { queue: toQueueDetail(after, members), mayAssign };
+    const changes = reconfiguration(organisationId);
+    if ((after.aaa_enabled && !before.aaa_enabled) || after.strategy !== before.strategy) changes.queues.add(queueId);
+    // Desktops show a queue's name (the member's queue list, the call's queue), nothing else of it.
+    if (after.name !== before.name) {
+      for (const m of members) changes.agents.add(m.agent_id);
+      for (const agentId of await agentsOnCallsIn(trx, organisationId, queueId)) changes.agents.add(agentId);
+    }
+    return { queue: toQueueDetail(after, members), changes };
   });
 }
 
-/** Deletes a queue that is not the Default and holds no call, now or in its history. */
-export async function deleteQueue(db: Kysely<Database>, organisationId: string, queueId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/** Deletes a queue that is not the Default and holds no call, now or in its history; its members' desktops stop listing it. */
+export async function deleteQueue(db: Kysely<Database>, organisationId: string, queueId: string): Promise<Changes> {
+  return db.transaction().execute(async (trx) => {
     // The row lock makes a call entering this queue (its foreign key takes a key-share lock) wait for us.
     const queue = await findQueue(trx, organisationId, queueId, true);
     if (queue.is_default) {
@@ -120,20 +137,25 @@ export async function deleteQueue(db: Kysely<Database>, organisationId: string, 
         `"${queue.name}" has call history, which reports need, so it cannot be deleted. Turn off automatic agent assignment and remove its members instead.`,
       );
     }
+    const members = await trx.selectFrom('queue_member').select('agent_id').where('queue_id', '=', queueId).execute();
     await trx.deleteFrom('queue').where('id', '=', queueId).execute();
+    const changes = reconfiguration(organisationId);
+    for (const m of members) changes.agents.add(m.agent_id);
+    return changes;
   });
 }
 
 /**
  * Replaces the member set of a queue in one transaction: every agent must belong to the
- * organisation, or nothing changes. Members who stay keep their round-robin position.
+ * organisation, or nothing changes. Members who stay keep their round-robin position. The
+ * agents added, removed or given another tier see it on their desktop; assignment may run.
  */
 export async function setQueueMembers(
   db: Kysely<Database>,
   organisationId: string,
   queueId: string,
   members: QueueMembersSetRequest,
-): Promise<QueueDetail> {
+): Promise<QueueChange> {
   return db.transaction().execute(async (trx) => {
     const queue = await findQueue(trx, organisationId, queueId, true);
     const agentIds = members.map((m) => m.agentId);
@@ -154,6 +176,7 @@ export async function setQueueMembers(
         );
       }
     }
+    const before = await trx.selectFrom('queue_member').select(['agent_id', 'priority']).where('queue_id', '=', queueId).execute();
     let removal = trx.deleteFrom('queue_member').where('queue_id', '=', queueId);
     if (agentIds.length > 0) removal = removal.where('agent_id', 'not in', agentIds);
     await removal.execute();
@@ -164,7 +187,13 @@ export async function setQueueMembers(
         .onConflict((oc) => oc.columns(['queue_id', 'agent_id']).doUpdateSet((eb) => ({ priority: eb.ref('excluded.priority') })))
         .execute();
     }
-    return toQueueDetail(queue, (await membersOf(trx, [queueId])).get(queueId) ?? []);
+    const changes = reconfiguration(organisationId);
+    changes.queues.add(queueId);
+    const tierBefore = new Map(before.map((m) => [m.agent_id, m.priority]));
+    for (const m of members) if (tierBefore.get(m.agentId) !== m.priority) changes.agents.add(m.agentId);
+    const staying = new Set(agentIds);
+    for (const m of before) if (!staying.has(m.agent_id)) changes.agents.add(m.agent_id);
+    return { queue: toQueueDetail(queue, (await membersOf(trx, [queueId])).get(queueId) ?? []), changes };
   });
 }
 
@@ -172,6 +201,19 @@ export async function setQueueMembers(
 export async function queuesOfAgent(db: Db, agentId: string): Promise<string[]> {
   const rows = await db.selectFrom('queue_member').select('queue_id').where('agent_id', '=', agentId).execute();
   return rows.map((r) => r.queue_id);
+}
+
+/** The agents of the organisation with a call of this queue on their desk (members or not: a member may have been removed since). */
+async function agentsOnCallsIn(db: Db, organisationId: string, queueId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('agent as a')
+    .innerJoin('call as c', 'c.agent_id', 'a.user_id')
+    .select('a.user_id')
+    .where('a.organisation_id', '=', organisationId)
+    .where('c.state', 'in', CALL_ON_DESK_STATES)
+    .where('c.queue_id', '=', queueId)
+    .execute();
+  return rows.map((r) => r.user_id);
 }
 
 async function findQueue(db: Db, organisationId: string, queueId: string, lock = false): Promise<Queue> {

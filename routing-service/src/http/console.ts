@@ -4,12 +4,14 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { agentUpdateSchema, queueCreateSchema, queueMembersSetSchema, queueUpdateSchema } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
+import type { Changes } from '../acd/changes.ts';
 import type { AcdEngine } from '../acd/engine.ts';
 import { listAgents, updateAgent } from '../console/agents.ts';
 import { createQueue, deleteQueue, listQueues, setQueueMembers, updateQueue } from '../console/queues.ts';
 import { notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { parseBody, requireRole, route } from './support.ts';
+import type { Publish } from '../realtime/publisher.ts';
+import { parseBody, publishChange, requireRole, route } from './support.ts';
 
 const idParam = z.object({ id: z.uuid() });
 
@@ -20,13 +22,17 @@ function idOf(req: Request, what: string): string {
   return parsed.data.id;
 }
 
-export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; logger: Logger }): Router {
-  const { db, engine, logger } = deps;
+export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; publish: Publish; logger: Logger }): Router {
+  const { db, engine, publish, logger } = deps;
   const router = Router();
 
-  /** After a change that may make waiting calls ringable; the change itself has committed, so a failure here is only logged. */
-  const assign = async (queueIds: Iterable<string>) => {
-    for (const queueId of queueIds) {
+  /**
+   * After a committed change: push it to the desktops and live views it touched, then run
+   * assignment where a waiting call may now ring. The change stands, so failures are only logged.
+   */
+  const afterChange = async (changes: Changes) => {
+    await publishChange(publish, logger, changes);
+    for (const queueId of changes.queues) {
       await engine
         .assignQueue(queueId)
         .catch((error: unknown) => logger.error({ err: error, queueId }, 'assignment after a console change failed'));
@@ -46,8 +52,8 @@ export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; l
     route(async (req, res) => {
       const user = requireRole(res, 'supervisor', 'admin');
       const request = parseBody(queueCreateSchema, req.body);
-      const queue = await createQueue(db, user.organisationId, request);
-      if (queue.aaaEnabled) await assign([queue.id]);
+      const { queue, changes } = await createQueue(db, user.organisationId, request);
+      await afterChange(changes);
       res.status(201).json(queue);
     }),
   );
@@ -58,9 +64,9 @@ export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; l
       const user = requireRole(res, 'supervisor', 'admin');
       const id = idOf(req, 'Queue');
       const update = parseBody(queueUpdateSchema, req.body);
-      const change = await updateQueue(db, user.organisationId, id, update);
-      if (change.mayAssign) await assign([id]);
-      res.json(change.queue);
+      const { queue, changes } = await updateQueue(db, user.organisationId, id, update);
+      await afterChange(changes);
+      res.json(queue);
     }),
   );
 
@@ -68,7 +74,7 @@ export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; l
     '/console/queues/:id',
     route(async (req, res) => {
       const user = requireRole(res, 'supervisor', 'admin');
-      await deleteQueue(db, user.organisationId, idOf(req, 'Queue'));
+      await afterChange(await deleteQueue(db, user.organisationId, idOf(req, 'Queue')));
       res.status(204).end();
     }),
   );
@@ -79,8 +85,8 @@ export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; l
       const user = requireRole(res, 'supervisor', 'admin');
       const id = idOf(req, 'Queue');
       const members = parseBody(queueMembersSetSchema, req.body);
-      const queue = await setQueueMembers(db, user.organisationId, id, members);
-      await assign([id]);
+      const { queue, changes } = await setQueueMembers(db, user.organisationId, id, members);
+      await afterChange(changes);
       res.json(queue);
     }),
   );
@@ -99,9 +105,9 @@ export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; l
       const user = requireRole(res, 'supervisor', 'admin');
       const id = idOf(req, 'Agent');
       const update = parseBody(agentUpdateSchema, req.body);
-      const change = await updateAgent(db, user.organisationId, id, update);
-      await assign(change.queuesToAssign);
-      res.json(change.agent);
+      const { agent, changes } = await updateAgent(db, user.organisationId, id, update);
+      await afterChange(changes);
+      res.json(agent);
     }),
   );
   return router;

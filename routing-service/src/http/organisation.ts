@@ -1,12 +1,15 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
-import { settingsUpdateSchema, type OrganisationSettings } from '@cc/contracts';
+import { settingsUpdateSchema } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
-import { currentUser, parseBody, requireRole, route } from './support.ts';
+import { getSettings, updateSettings } from '../console/organisation.ts';
+import type { Logger } from '../logger.ts';
+import type { Publish } from '../realtime/publisher.ts';
+import { currentUser, parseBody, publishChange, requireRole, route } from './support.ts';
 
 /** Queues the desktop lists and the organisation-wide settings (ring time-out, wrap-up). */
-export function organisationRoutes(deps: { db: Kysely<Database> }): Router {
-  const { db } = deps;
+export function organisationRoutes(deps: { db: Kysely<Database>; publish: Publish; logger: Logger }): Router {
+  const { db, publish, logger } = deps;
   const router = Router();
 
   router.get(
@@ -24,19 +27,10 @@ export function organisationRoutes(deps: { db: Kysely<Database> }): Router {
     }),
   );
 
-  const settingsOf = async (organisationId: string): Promise<OrganisationSettings> => {
-    const org = await db
-      .selectFrom('organisation')
-      .select(['ring_timeout_seconds', 'wrap_up_seconds'])
-      .where('id', '=', organisationId)
-      .executeTakeFirstOrThrow();
-    return { ringTimeoutSeconds: org.ring_timeout_seconds, wrapUpSeconds: org.wrap_up_seconds };
-  };
-
   router.get(
     '/settings',
     route(async (_req, res) => {
-      res.json(await settingsOf(currentUser(res).organisationId));
+      res.json(await getSettings(db, currentUser(res).organisationId));
     }),
   );
 
@@ -45,17 +39,9 @@ export function organisationRoutes(deps: { db: Kysely<Database> }): Router {
     route(async (req, res) => {
       const user = requireRole(res, 'supervisor', 'admin');
       const update = parseBody(settingsUpdateSchema, req.body);
-      if (update.ringTimeoutSeconds !== undefined || update.wrapUpSeconds !== undefined) {
-        await db
-          .updateTable('organisation')
-          .set({
-            ...(update.ringTimeoutSeconds !== undefined ? { ring_timeout_seconds: update.ringTimeoutSeconds } : {}),
-            ...(update.wrapUpSeconds !== undefined ? { wrap_up_seconds: update.wrapUpSeconds } : {}),
-          })
-          .where('id', '=', user.organisationId)
-          .execute();
-      }
-      res.json(await settingsOf(user.organisationId));
+      const { settings, changes } = await updateSettings(db, user.organisationId, update);
+      await publishChange(publish, logger, changes);
+      res.json(settings);
     }),
   );
   return router;

@@ -5,12 +5,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { CallState, LiveQueue, LiveView, SupervisorClientToServerEvents, SupervisorServerToClientEvents } from '@cc/contracts';
-import { ack, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
-import { liveView } from './live-view.ts';
-
-type SupervisorSocket = Socket<SupervisorServerToClientEvents, SupervisorClientToServerEvents>;
+import type { Socket } from 'socket.io-client';
+import type { CallState, LiveQueue, LiveView } from '@cc/contracts';
+import { ack, login, seed, startTestContext, SupervisorClient, type SupervisorSocket, type TestContext } from '../testing/context.ts';
+import { liveView, nextMidnight } from './live-view.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -191,52 +189,26 @@ describe('live view counts (SPEC §14)', () => {
     assert.equal(utc.answeredToday, 1);
     assert.equal(utc.serviceLevel, 0.5);
   });
+
+  test("the next day begins at the organisation's next local midnight, 23 or 25 hours away on a daylight-saving day", async () => {
+    const org = await seed(ctx, { agents: [{}] });
+    await ctx.t.db.updateTable('organisation').set({ time_zone: 'Europe/London' }).where('id', '=', org.organisationId).execute();
+    const next = (iso: string) => nextMidnight(ctx.t.db, org.organisationId, at(iso));
+    // Winter: London is on UTC.
+    assert.deepEqual(await next('2026-03-28T12:00:00Z'), at('2026-03-29T00:00:00Z'));
+    // 29 March 2026 springs forward at 01:00: a 23-hour day, so the next one begins at 23:00 UTC.
+    assert.deepEqual(await next('2026-03-29T00:00:00Z'), at('2026-03-29T23:00:00Z'));
+    assert.deepEqual(await next('2026-03-29T22:59:59.999Z'), at('2026-03-29T23:00:00Z'));
+    // At midnight itself a new day has begun: the next midnight is the one after.
+    assert.deepEqual(await next('2026-03-29T23:00:00Z'), at('2026-03-30T23:00:00Z'));
+    // 25 October 2026 falls back at 02:00: it began at 23:00 UTC the day before and lasts 25 hours.
+    assert.deepEqual(await next('2026-10-24T23:00:00Z'), at('2026-10-26T00:00:00Z'));
+
+    await ctx.t.db.updateTable('organisation').set({ time_zone: 'Pacific/Auckland' }).where('id', '=', org.organisationId).execute();
+    assert.deepEqual(await next('2026-06-15T11:59:59Z'), at('2026-06-15T12:00:00Z'));
+    assert.equal(await nextMidnight(ctx.t.db, randomUUID(), at('2026-06-15T11:59:59Z')), null);
+  });
 });
-
-/** A live view in a browser: remembers every view pushed to it. */
-class SupervisorClient {
-  readonly views: LiveView[] = [];
-  readonly #waiters: { predicate: (v: LiveView) => boolean; resolve: (v: LiveView) => void }[] = [];
-
-  private constructor(readonly socket: SupervisorSocket) {
-    socket.on('live:view', (view) => {
-      this.views.push(view);
-      for (const w of [...this.#waiters]) {
-        if (w.predicate(view)) {
-          this.#waiters.splice(this.#waiters.indexOf(w), 1);
-          w.resolve(view);
-        }
-      }
-    });
-  }
-
-  static open(cookie: string | null): SupervisorSocket {
-    return connect(`${ctx.url}/supervisor`, { extraHeaders: cookie ? { cookie } : {}, transports: ['websocket'], reconnection: false });
-  }
-
-  static async connect(cookie: string): Promise<SupervisorClient> {
-    const client = new SupervisorClient(SupervisorClient.open(cookie));
-    await client.waitFor(() => true);
-    return client;
-  }
-
-  /** The first view pushed from now on (or already pushed) that satisfies `predicate`. */
-  waitFor(predicate: (v: LiveView) => boolean, timeoutMs = 10_000): Promise<LiveView> {
-    const seen = this.views.find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no such live view within ${timeoutMs} ms; last: ${JSON.stringify(this.views.at(-1))}`)),
-        timeoutMs,
-      );
-      this.#waiters.push({ predicate, resolve: (v) => (clearTimeout(timer), resolve(v)) });
-    });
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
 
 function connectError(socket: SupervisorSocket): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -254,7 +226,7 @@ describe('the /supervisor namespace pushes the live view (SPEC §14: updates pus
       ],
     });
     const [ada] = org.ids;
-    const supervisor = await SupervisorClient.connect(await login(ctx, org.emails[1] ?? ''));
+    const supervisor = await SupervisorClient.connect(ctx, await login(ctx, org.emails[1] ?? ''));
     try {
       const first = supervisor.views[0];
       assert.equal(first?.organisationId, org.organisationId);
@@ -298,8 +270,8 @@ describe('the /supervisor namespace pushes the live view (SPEC §14: updates pus
   test('another organisation’s supervisor gets no view of it', async () => {
     const mine = await seed(ctx, { agents: [{ name: 'Ada' }, { role: 'supervisor' }] });
     const theirs = await seed(ctx, { agents: [{ role: 'supervisor' }] });
-    const own = await SupervisorClient.connect(await login(ctx, mine.emails[1] ?? ''));
-    const other = await SupervisorClient.connect(await login(ctx, theirs.emails[0] ?? ''));
+    const own = await SupervisorClient.connect(ctx, await login(ctx, mine.emails[1] ?? ''));
+    const other = await SupervisorClient.connect(ctx, await login(ctx, theirs.emails[0] ?? ''));
     try {
       await ctx.service.engine.setStatus(mine.ids[0] ?? '', 'away');
       // Once the organisation's own supervisor has the change, the other's push would have come too.
@@ -316,10 +288,10 @@ describe('the /supervisor namespace pushes the live view (SPEC §14: updates pus
 
   test('an agent, or no session, is refused', async () => {
     const org = await seed(ctx, { agents: [{}] });
-    const agentSocket = SupervisorClient.open(await login(ctx, org.emails[0] ?? ''));
+    const agentSocket = SupervisorClient.open(ctx, await login(ctx, org.emails[0] ?? ''));
     assert.equal(await connectError(agentSocket), 'forbidden');
     agentSocket.close();
-    const anonymous = SupervisorClient.open(null);
+    const anonymous = SupervisorClient.open(ctx, null);
     assert.equal(await connectError(anonymous), 'unauthenticated');
     anonymous.close();
   });

@@ -14,6 +14,25 @@ const noAgents = (): Record<AgentStatus, number> =>
   Object.fromEntries(AGENT_STATUSES.map((status) => [status, 0])) as Record<AgentStatus, number>;
 
 /**
+ * Midnight at the start of `now`'s day in the organisation's time zone, as an instant; with
+ * `days`, that many local days later. Counting days on the local calendar and converting back
+ * keeps 23- and 25-hour days (daylight saving) right; adding 24 hours would not.
+ * Kysely has no `at time zone`, hence raw SQL over the `organisation` row's `time_zone`.
+ */
+const localMidnight = (now: Date, days = 0) =>
+  sql<Date>`(date_trunc('day', ${now}::timestamptz at time zone time_zone) + make_interval(days => ${days})) at time zone time_zone`;
+
+/** When the organisation's next day begins after `now` (its local midnight); null when there is no such organisation. */
+export async function nextMidnight(db: Kysely<Database>, organisationId: string, now: Date): Promise<Date | null> {
+  const row = await db
+    .selectFrom('organisation')
+    .select(localMidnight(now, 1).as('next_midnight'))
+    .where('id', '=', organisationId)
+    .executeTakeFirst();
+  return row?.next_midnight ?? null;
+}
+
+/**
  * "Today" is since midnight in the organisation's time zone. The service level counts the
  * calls that arrived today and were answered or abandoned: the share answered within the
  * queue's threshold of arriving.
@@ -27,8 +46,7 @@ export async function liveView(db: Kysely<Database>, organisationId: string, now
     .execute(async (trx) => {
       const org = await trx
         .selectFrom('organisation')
-        // Kysely has no `at time zone`: midnight of `now`'s local day, as an instant.
-        .select(sql<Date>`date_trunc('day', ${now}::timestamptz at time zone time_zone) at time zone time_zone`.as('day_start'))
+        .select(localMidnight(now).as('day_start'))
         .where('id', '=', organisationId)
         .executeTakeFirst();
       if (!org) throw new AppError('not_found', 'No such organisation');

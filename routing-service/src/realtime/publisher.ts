@@ -11,13 +11,16 @@ import type { AgentNamespace, CustomerNamespace } from './types.ts';
 export const agentRoom = (agentId: string) => `agent:${agentId}`;
 export const callRoom = (callId: string) => `call:${callId}`;
 
+/** Pushes what a committed transaction changed; shared by the ACD engine and the supervisor console. */
+export type Publish = (changes: Changes) => Promise<void>;
+
 export function createPublisher(
   db: Kysely<Database>,
   agentNs: AgentNamespace,
   customerNs: CustomerNamespace,
   logger: Logger,
   live?: LivePushes,
-) {
+): Publish {
   const agents = new Coalescer();
   const calls = new Coalescer();
   const failed = (what: Record<string, string>) => (error: unknown) => logger.error({ err: error, ...what }, 'pushing a snapshot failed');
@@ -35,7 +38,9 @@ export function createPublisher(
   return async (changes: Changes): Promise<void> => {
     await Promise.all([...[...changes.agents].map(pushAgent), ...[...changes.calls].map(pushCall)]);
     for (const { agentId, notice } of changes.notices) agentNs.to(agentRoom(agentId)).emit('notice', notice);
-    if (live?.watched) {
+    if (!live) return;
+    for (const organisationId of changes.reconfigured) live.reconfigured(organisationId);
+    if (live.watched) {
       await addOrganisations(db, changes);
       for (const organisationId of changes.organisations) live.changed(organisationId);
     }

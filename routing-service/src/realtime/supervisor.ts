@@ -11,7 +11,11 @@ import type { SupervisorNamespace } from './types.ts';
 /** Every request the live view may send. */
 const SUPERVISOR_REQUESTS = Object.keys({ 'live:get': true } satisfies Record<keyof SupervisorClientToServerEvents, true>);
 
-export const organisationRoom = (organisationId: string) => `org:${organisationId}`;
+const ORGANISATION_ROOM_PREFIX = 'org:';
+export const organisationRoom = (organisationId: string) => `${ORGANISATION_ROOM_PREFIX}${organisationId}`;
+/** The organisation whose supervisors a room holds, or null for any other room (such as a socket's own). */
+export const organisationOfRoom = (room: string): string | null =>
+  room.startsWith(ORGANISATION_ROOM_PREFIX) ? room.slice(ORGANISATION_ROOM_PREFIX.length) : null;
 
 export interface SupervisorNamespaceDeps {
   db: Kysely<Database>;

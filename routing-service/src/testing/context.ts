@@ -14,11 +14,15 @@ import type {
   CustomerCallView,
   CustomerClientToServerEvents,
   CustomerServerToClientEvents,
+  LiveView,
+  SupervisorClientToServerEvents,
+  SupervisorServerToClientEvents,
 } from '@cc/contracts';
 import { freePort } from '@cc/migrations';
 import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
 import { loadConfig as loadSfuConfig } from '@cc/sfu/config';
 import { startSfu } from '@cc/sfu/server';
+import type { Clock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { seedOrganisation, type SeedUser } from '../seed.ts';
@@ -26,6 +30,7 @@ import { startRoutingService, type RoutingService } from '../server.ts';
 
 export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
 export type CustomerSocket = Socket<CustomerServerToClientEvents, CustomerClientToServerEvents>;
+export type SupervisorSocket = Socket<SupervisorServerToClientEvents, SupervisorClientToServerEvents>;
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -69,10 +74,16 @@ export async function startTestMedia() {
   return { t, sfu, env };
 }
 
-export async function startTestContext(): Promise<TestContext> {
+/** The routing service on a fresh database and SFU; `clock` replaces the system clock (see testing/clock.ts). */
+export async function startTestContext(options: { clock?: Clock } = {}): Promise<TestContext> {
   const { t, sfu, env } = await startTestMedia();
   const config = loadConfig({ ...env, PORT: '0' });
-  const service = await startRoutingService({ config, db: t.db, logger: createLogger('warn') });
+  const service = await startRoutingService({
+    config,
+    db: t.db,
+    logger: createLogger('warn'),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     t,
     service,
@@ -194,6 +205,58 @@ export class AgentClient {
 
   request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0]) {
     return ack(this.socket, event, payload) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A live view in a browser (`/supervisor`): remembers every view pushed to it. */
+export class SupervisorClient {
+  readonly views: LiveView[] = [];
+  readonly #waiters: { predicate: (v: LiveView) => boolean; resolve: (v: LiveView) => void }[] = [];
+
+  private constructor(readonly socket: SupervisorSocket) {
+    socket.on('live:view', (view) => {
+      this.views.push(view);
+      for (const w of [...this.#waiters]) {
+        if (w.predicate(view)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve(view);
+        }
+      }
+    });
+  }
+
+  /** A socket to the namespace, not yet known to be accepted (for tests of refusals). */
+  static open(ctx: Pick<TestContext, 'url'>, cookie: string | null): SupervisorSocket {
+    return connect(`${ctx.url}/supervisor`, {
+      forceNew: true,
+      extraHeaders: cookie ? { cookie } : {},
+      transports: ['websocket'],
+      reconnection: false,
+    });
+  }
+
+  /** Connects and waits for the view the namespace sends on connect. */
+  static async connect(ctx: Pick<TestContext, 'url'>, cookie: string): Promise<SupervisorClient> {
+    const client = new SupervisorClient(SupervisorClient.open(ctx, cookie));
+    await client.waitFor(() => true);
+    return client;
+  }
+
+  /** The first view pushed from now on (or already pushed) that satisfies `predicate`. */
+  waitFor(predicate: (v: LiveView) => boolean, timeoutMs = 10_000): Promise<LiveView> {
+    const seen = this.views.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no such live view within ${timeoutMs} ms; last: ${JSON.stringify(this.views.at(-1))}`)),
+        timeoutMs,
+      );
+      this.#waiters.push({ predicate, resolve: (v) => (clearTimeout(timer), resolve(v)) });
+    });
   }
 
   close(): void {
