@@ -6,6 +6,7 @@ import * as m20261123roundRobin from './migrations/2026-11-23T12-00-00_round_rob
 import * as m20261123supervision from './migrations/2026-11-23T13-00-00_supervision.ts';
 import * as m20261123socketIo from './migrations/2026-11-23T13-30-00_socket_io_attachments.ts';
 import * as m20261123callHistory from './migrations/2026-11-23T14-00-00_call_history.ts';
+import * as m20261124reconnectGrace from './migrations/2026-11-24T10-00-00_reconnect_grace.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T13-00-00_supervision': m20261123supervision,
   '2026-11-23T13-30-00_socket_io_attachments': m20261123socketIo,
   '2026-11-23T14-00-00_call_history': m20261123callHistory,
+  '2026-11-24T10-00-00_reconnect_grace': m20261124reconnectGrace,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
