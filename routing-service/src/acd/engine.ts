@@ -18,6 +18,13 @@ import type { Trx } from './db.ts';
 import type { MediaRooms } from './media.ts';
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
+import {
+  DEFAULT_RECONNECT_GRACE_SECONDS,
+  holdReconnectGrace,
+  releaseReconnectGrace,
+  renewReconnectGraces,
+  takeBackReconnectGrace,
+} from './reconnect-grace.ts';
 import { checkCallLink, consumeCallLink, type UsableCallLink } from '../call-links/links.ts';
 
 export interface AcdDeps {
@@ -29,6 +36,8 @@ export interface AcdDeps {
   publish(changes: Changes): Promise<void>;
   /** Asks to be woken when a timer falls due. */
   wakeAt(dueAt: Date): void;
+  /** How long a call waits for a customer out of touch, in seconds; default 15. */
+  customerReconnectGraceSeconds?: number;
 }
 
 /** Assignment rounds per queue per trigger; bounds the work one trigger can do. */
@@ -96,6 +105,7 @@ export class AcdEngine {
         });
         changes.calls.add(callId);
         changes.queues.add(queueId);
+        await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
         return created;
       });
       return { call, join };
@@ -261,6 +271,21 @@ export class AcdEngine {
     });
   }
 
+  /** A customer's socket took their call back (reconnected, or the page reloaded). Throws `call_ended` when it is over. */
+  async customerBack(callId: string): Promise<void> {
+    await this.#run((trx, changes, now) => takeBackReconnectGrace(trx, changes, callId, this.#graceDue(now)), { assign: false });
+  }
+
+  /** A customer's socket dropped without a goodbye: the call waits the grace period for them. */
+  async customerDisconnected(callId: string): Promise<void> {
+    await this.#run((trx, changes, now) => releaseReconnectGrace(trx, changes, callId, this.#graceDue(now)), { assign: false });
+  }
+
+  /** These calls' customers are connected to this instance: their graces start again from now. */
+  async customersConnected(callIds: readonly string[]): Promise<void> {
+    await renewReconnectGraces(this.#deps.db, callIds, this.#graceDue(this.#deps.clock.now()));
+  }
+
   /** Fires every timer that is due now. */
   async fireDueTimers(): Promise<number> {
     let fired = 0;
@@ -309,7 +334,31 @@ export class AcdEngine {
         await finishWrapUp(trx, changes, call, timer.agent_id, SYSTEM, now);
         return;
       }
+      case 'reconnect_grace':
+        await this.#customerGone(trx, changes, timer.subject_id, now);
+        return;
     }
+  }
+
+  /** The reconnect grace ran out: the customer is not coming back, so the call ends as if they had left. */
+  async #customerGone(trx: Trx, changes: Changes, callId: string, now: Date): Promise<void> {
+    const call = await trx.selectFrom('call').selectAll().where('id', '=', callId).forUpdate().executeTakeFirst();
+    switch (call?.state) {
+      case 'queued':
+      case 'ringing':
+        await abandon(trx, changes, call, now);
+        return;
+      case 'connected':
+      case 'on_hold':
+        await endConnectedCall(trx, changes, call, 'customer_lost', SYSTEM, now);
+        return;
+      default:
+        return; // over already, or gone
+    }
+  }
+
+  #graceDue(now: Date): Date {
+    return new Date(now.getTime() + (this.#deps.customerReconnectGraceSeconds ?? DEFAULT_RECONNECT_GRACE_SECONDS) * 1000);
   }
 
   async #run<T>(fn: (trx: Trx, changes: Changes, now: Date) => Promise<T>, options: { assign?: boolean } = {}): Promise<T> {
