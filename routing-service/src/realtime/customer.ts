@@ -89,12 +89,13 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
     async function takeBack(id: string): Promise<void> {
       // In the call's room first, so no change made while taking it back is missed.
       await socket.join(callRoom(id));
+      presence.add(id);
       try {
         await engine.customerBack(id);
         callId = id;
-        presence.add(id);
         log.info({ callId: id }, 'customer call resumed');
       } catch (error) {
+        presence.remove(id);
         if (!(error instanceof AppError)) log.error({ err: error, callId: id }, 'resuming a call failed');
       }
       // The page learns where its call stands, ended included.
@@ -121,16 +122,19 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       // Join the call's room before the call exists, so no state pushed while it starts is lost.
       const newCallId = randomUUID();
       await socket.join(callRoom(newCallId));
+      // Present from the start: the grace begins with the call, and startCall resolves only
+      // after assignment has run, which under a burst of arrivals outlasts the grace.
+      presence.add(newCallId);
       let call;
       let join;
       try {
         ({ call, join } = await engine.startCall(socket.data.linkToken ?? '', media, newCallId));
       } catch (error) {
+        presence.remove(newCallId);
         await socket.leave(callRoom(newCallId));
         throw error;
       }
       callId = call.id;
-      presence.add(call.id);
       log.info({ callId: call.id, conversationId: call.conversation_id }, 'customer call started');
       const view = await customerCallView(db, call.id);
       if (!view) throw new AppError('internal', 'call vanished');
