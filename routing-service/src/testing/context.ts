@@ -182,8 +182,9 @@ export class AgentClient {
     });
   }
 
-  request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0]) {
-    return ack(this.socket, event, payload) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
+  /** Sends a request and resolves with its acknowledgement; rejects after `timeoutMs` without one. */
+  request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0], timeoutMs?: number) {
+    return ack(this.socket, event, payload, timeoutMs) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
   }
 
   close(): void {
@@ -193,8 +194,8 @@ export class AgentClient {
 
 type AckData<F> = F extends (a: infer A) => void ? A : never;
 
-export function ack(socket: Socket, event: string, payload: unknown): Promise<Ack<unknown>> {
-  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<unknown>>;
+export function ack(socket: Socket, event: string, payload: unknown, timeoutMs = 10_000): Promise<Ack<unknown>> {
+  return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<Ack<unknown>>;
 }
 
 export async function createLink(
@@ -235,13 +236,17 @@ export class CustomerClient {
     return client;
   }
 
-  request<E extends keyof CustomerClientToServerEvents>(event: E, payload: Parameters<CustomerClientToServerEvents[E]>[0]) {
-    return ack(this.socket, event, payload) as Promise<AckData<Parameters<CustomerClientToServerEvents[E]>[1]>>;
+  request<E extends keyof CustomerClientToServerEvents>(
+    event: E,
+    payload: Parameters<CustomerClientToServerEvents[E]>[0],
+    timeoutMs?: number,
+  ) {
+    return ack(this.socket, event, payload, timeoutMs) as Promise<AckData<Parameters<CustomerClientToServerEvents[E]>[1]>>;
   }
 
   /** Starts a call and returns what the page keeps of it: the call, its media join and the resume credential. */
-  async start(media: CallMedia = 'audio'): Promise<CustomerCallJoin> {
-    const res = await this.request('call:start', { media });
+  async start(media: CallMedia = 'audio', timeoutMs?: number): Promise<CustomerCallJoin> {
+    const res = await this.request('call:start', { media }, timeoutMs);
     if (!res.ok) throw new Error(`call not started: ${JSON.stringify(res.error)}`);
     return res.data;
   }
