@@ -81,10 +81,14 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
     const log = logger.child({ socketId: socket.id });
     /** The call this socket is in: resumed in the handshake, or started here. */
     let callId: string | null = null;
+    /** Why the socket went away, once it has. */
+    let goneBecause: string | null = null;
     refuseUnknownRequests(socket, CUSTOMER_REQUESTS);
 
-    /** Settles once a resumed call is this socket's again; requests wait for it. */
-    const ready = socket.data.callId ? takeBack(socket.data.callId) : Promise.resolve();
+    /** Settles (never rejects) once a resumed call is this socket's again; requests wait for it. */
+    const ready = socket.data.callId
+      ? takeBack(socket.data.callId).catch((error: unknown) => log.error({ err: error }, 'resuming a call failed'))
+      : Promise.resolve();
 
     async function takeBack(id: string): Promise<void> {
       // In the call's room first, so no change made while taking it back is missed.
@@ -136,6 +140,8 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       }
       callId = call.id;
       log.info({ callId: call.id, conversationId: call.conversation_id }, 'customer call started');
+      // The socket went away while the call was being made: it left the call it now has.
+      if (goneBecause !== null) void left(call.id, goneBecause);
       const view = await customerCallView(db, call.id);
       if (!view) throw new AppError('internal', 'call vanished');
       return { call: view, media: join, resume: await resume.issue(call.id) };
@@ -155,12 +161,11 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
     });
 
     socket.on('disconnect', (reason) => {
-      void ready.then(() => left(reason));
+      goneBecause = reason;
+      void ready.then(() => (callId ? left(callId, reason) : undefined));
     });
 
-    async function left(reason: string): Promise<void> {
-      const id = callId;
-      if (!id) return;
+    async function left(id: string, reason: string): Promise<void> {
       presence.remove(id);
       if (SERVER_CLOSED.has(reason)) return;
       try {
