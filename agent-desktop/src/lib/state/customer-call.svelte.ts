@@ -261,7 +261,8 @@ export class CustomerCall {
         else if (reason !== 'io client disconnect' && !this.#ended()) this.#reconnecting = true;
       });
       socket.io.on('reconnect_failed', () => {
-        void this.#failed(new Error('The connection to your call was lost.'));
+        if (!connectedOnce) reject(new Error('The call service cannot be reached. Check your connection and try again.'));
+        else void this.#failed(new Error('The connection to your call was lost.'));
       });
     });
   }
