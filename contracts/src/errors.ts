@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   link_revoked: 410,
   link_not_yet_valid: 403,
   media_unavailable: 503,
+  /** A resume credential that is forged, expired, or not for this link's call. */
+  resume_refused: 403,
+  /** The call a customer tried to resume is over. */
+  call_ended: 410,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

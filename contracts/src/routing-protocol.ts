@@ -130,8 +130,30 @@ export interface CustomerCallView {
   agentName: string | null;
 }
 
+/**
+ * What the call-link page sends when its `/customer` socket connects. `resume` is the
+ * credential a `call:start` (or `call:rejoin`) gave it: with it, the socket takes back that
+ * call (after a dropped connection, a routing-service instance that died, or a reload)
+ * instead of starting afresh.
+ */
+export const customerHandshakeSchema = z.object({
+  linkToken: z.string().min(1).max(200),
+  resume: z.string().min(1).max(2000).optional(),
+});
+export type CustomerHandshake = z.infer<typeof customerHandshakeSchema>;
+
+/** A call the page is in, with its media join and the credential to take it back later. */
+export interface CustomerCallJoin {
+  call: CustomerCallView;
+  media: MediaJoin;
+  /** Opaque; kept by the page (sessionStorage) and sent as `resume` in the handshake. */
+  resume: string;
+}
+
 export interface CustomerClientToServerEvents {
-  'call:start': (payload: CallStartRequest, ack: AckCallback<{ call: CustomerCallView; media: MediaJoin }>) => void;
+  'call:start': (payload: CallStartRequest, ack: AckCallback<CustomerCallJoin>) => void;
+  /** A fresh media join for the call this socket resumed (its media was lost with the page or the network). */
+  'call:rejoin': (payload: Record<string, never>, ack: AckCallback<CustomerCallJoin>) => void;
   'call:hangup': (payload: Record<string, never>, ack: AckCallback<null>) => void;
 }
 

@@ -181,7 +181,8 @@ export interface WrapUpTable {
   ended_at: Timestamp | null;
 }
 
-export const TIMER_KINDS = ['ring_timeout', 'wrap_up_end'] as const;
+/** `reconnect_grace`: a customer out of touch this long has left (one per call, pushed forward while they are connected). */
+export const TIMER_KINDS = ['ring_timeout', 'wrap_up_end', 'reconnect_grace'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
 export interface TimerTable {

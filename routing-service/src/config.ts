@@ -19,6 +19,11 @@ const schema = z.object({
   DESKTOP_BUILD_DIR: z.string().default(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent-desktop/build')),
   /** How often due timers are looked for, in ms, besides the wake-up at the next due time. */
   TIMER_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(500),
+  /**
+   * How long a call waits for a customer whose connection dropped (network, a routing-service
+   * instance that died) to come back before it ends, in seconds. Default 15.
+   */
+  CUSTOMER_RECONNECT_GRACE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .int()

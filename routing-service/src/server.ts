@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { authRoutes, sessionMiddleware } from './http/auth.ts';
 import { callLinkRoutes } from './http/call-links.ts';
+import { resumeCredentials } from './call-links/resume.ts';
 import { consoleRoutes } from './http/console.ts';
 import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
@@ -23,6 +24,7 @@ import { sfuRooms } from './media/sfu-rooms.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
+import { CustomerPresence } from './realtime/customer-presence.ts';
 import { LivePushes } from './realtime/live-pushes.ts';
 import { createPublisher } from './realtime/publisher.ts';
 import { sessionAuthentication } from './realtime/session-auth.ts';
@@ -78,6 +80,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     media,
     publish,
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
+    customerReconnectGraceSeconds: config.CUSTOMER_RECONNECT_GRACE_SECONDS,
   });
   const timerLoop = new TimerLoop(
     async () => {
@@ -87,6 +90,11 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     (error) => logger.error({ err: error }, 'timer loop failed'),
   );
   timers = timerLoop;
+  const presence = new CustomerPresence(
+    (callIds) => engine.customersConnected(callIds),
+    config.CUSTOMER_RECONNECT_GRACE_SECONDS,
+    (error) => logger.error({ err: error }, "renewing customers' reconnect graces failed"),
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -139,13 +147,14 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   agentNs.use(authenticate);
   supervisorNs.use(authenticate);
   registerAgentNamespace(agentNs, { db, engine, logger });
-  registerCustomerNamespace(customerNs, { db, engine, clock, logger });
+  registerCustomerNamespace(customerNs, { db, engine, clock, logger, resume: resumeCredentials(config.MEDIA_SECRET), presence });
   registerSupervisorNamespace(supervisorNs, { db, clock, logger });
 
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   timerLoop.start();
+  presence.start();
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url }, 'routing service listening');
 
@@ -154,6 +163,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     url,
     async close() {
       await timerLoop.close();
+      await presence.close();
       livePushes.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

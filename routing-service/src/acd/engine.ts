@@ -18,6 +18,13 @@ import type { Trx } from './db.ts';
 import type { MediaRooms } from './media.ts';
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
+import {
+  DEFAULT_RECONNECT_GRACE_SECONDS,
+  holdReconnectGrace,
+  releaseReconnectGrace,
+  renewReconnectGraces,
+  takeBackReconnectGrace,
+} from './reconnect-grace.ts';
 import { checkCallLink, consumeCallLink, type UsableCallLink } from '../call-links/links.ts';
 import { Coalescer } from '../coalescer.ts';
 
@@ -30,6 +37,8 @@ export interface AcdDeps {
   publish(changes: Changes): Promise<void>;
   /** Asks to be woken when a timer falls due. */
   wakeAt(dueAt: Date): void;
+  /** How long a call waits for a customer out of touch, in seconds; default 15. */
+  customerReconnectGraceSeconds?: number;
 }
 
 /** Assignment rounds per queue per trigger; bounds the work one trigger can do. */
@@ -95,6 +104,7 @@ export class AcdEngine {
         });
         changes.calls.add(callId);
         changes.queues.add(queueId);
+        await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
         return created;
       });
       return { call, join };
@@ -269,6 +279,21 @@ export class AcdEngine {
     });
   }
 
+  /** A customer's socket took their call back (reconnected, or the page reloaded). Throws `call_ended` when it is over. */
+  async customerBack(callId: string): Promise<void> {
+    await this.#run((trx, changes, now) => takeBackReconnectGrace(trx, changes, callId, this.#graceDue(now)), { assign: false });
+  }
+
+  /** A customer's socket dropped without a goodbye: the call waits the grace period for them. */
+  async customerDisconnected(callId: string): Promise<void> {
+    await this.#run((trx, changes, now) => releaseReconnectGrace(trx, changes, callId, this.#graceDue(now)), { assign: false });
+  }
+
+  /** These calls' customers are connected to this instance: their graces start again from now. */
+  async customersConnected(callIds: readonly string[]): Promise<void> {
+    await renewReconnectGraces(this.#deps.db, callIds, this.#graceDue(this.#deps.clock.now()));
+  }
+
   /** Fires every timer that is due now. */
   async fireDueTimers(): Promise<number> {
     let fired = 0;
@@ -317,7 +342,31 @@ export class AcdEngine {
         await finishWrapUp(trx, changes, call, timer.agent_id, SYSTEM, now);
         return;
       }
+      case 'reconnect_grace':
+        await this.#customerGone(trx, changes, timer.subject_id, now);
+        return;
     }
+  }
+
+  /** The reconnect grace ran out: the customer is not coming back, so the call ends as if they had left. */
+  async #customerGone(trx: Trx, changes: Changes, callId: string, now: Date): Promise<void> {
+    const call = await trx.selectFrom('call').selectAll().where('id', '=', callId).forUpdate().executeTakeFirst();
+    switch (call?.state) {
+      case 'queued':
+      case 'ringing':
+        await abandon(trx, changes, call, now);
+        return;
+      case 'connected':
+      case 'on_hold':
+        await endConnectedCall(trx, changes, call, 'customer_lost', SYSTEM, now);
+        return;
+      default:
+        return; // over already, or gone
+    }
+  }
+
+  #graceDue(now: Date): Date {
+    return new Date(now.getTime() + (this.#deps.customerReconnectGraceSeconds ?? DEFAULT_RECONNECT_GRACE_SECONDS) * 1000);
   }
 
   async #run<T>(
@@ -339,7 +388,10 @@ export class AcdEngine {
     const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
     if (awaitPublish) await published;
     if (!assign) return;
-    await Promise.all([...changes.queues].map((queueId) => this.requestAssignment(queueId)));
+    // Not awaited: under a burst a queue's pass runs for as long as calls keep ringing agents,
+    // and the customer's call:start or the agent's hang-up must not wait for it. Tests wait
+    // for the outcome (a snapshot, a row) instead. requestAssignment logs its own failures.
+    for (const queueId of changes.queues) void this.requestAssignment(queueId);
   }
 
   /**

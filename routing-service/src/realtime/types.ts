@@ -15,6 +15,8 @@ export interface RoutingSocketData {
   user?: SessionUser;
   /** The call-link token a customer connected with (`/customer`). */
   linkToken?: string;
+  /** The call a customer's socket takes back, when it connected with a valid resume credential. */
+  callId?: string;
 }
 
 export type RoutingClientToServerEvents = AgentClientToServerEvents & CustomerClientToServerEvents & SupervisorClientToServerEvents;

@@ -10,7 +10,9 @@ import type {
   AgentServerToClientEvents,
   AgentSnapshot,
   CallLinkCreateRequest,
+  CallMedia,
   CallLinkView,
+  CustomerCallJoin,
   CustomerCallView,
   CustomerClientToServerEvents,
   CustomerServerToClientEvents,
@@ -203,8 +205,9 @@ export class AgentClient {
     });
   }
 
-  request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0]) {
-    return ack(this.socket, event, payload) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
+  /** Sends a request and resolves with its acknowledgement; rejects after `timeoutMs` without one. */
+  request<E extends keyof AgentClientToServerEvents>(event: E, payload: Parameters<AgentClientToServerEvents[E]>[0], timeoutMs?: number) {
+    return ack(this.socket, event, payload, timeoutMs) as Promise<AckData<Parameters<AgentClientToServerEvents[E]>[1]>>;
   }
 
   close(): void {
@@ -266,8 +269,8 @@ export class SupervisorClient {
 
 type AckData<F> = F extends (a: infer A) => void ? A : never;
 
-export function ack(socket: Socket, event: string, payload: unknown): Promise<Ack<unknown>> {
-  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<unknown>>;
+export function ack(socket: Socket, event: string, payload: unknown, timeoutMs = 10_000): Promise<Ack<unknown>> {
+  return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<Ack<unknown>>;
 }
 
 export async function createLink(
@@ -283,32 +286,63 @@ export async function createLink(
 /** A customer on the call-link page. */
 export class CustomerClient {
   readonly states: CustomerCallView[] = [];
+  readonly #waiters = new Set<(s: CustomerCallView) => void>();
   private constructor(readonly socket: CustomerSocket) {
-    socket.on('call:state', (s) => this.states.push(s));
+    socket.on('call:state', (s) => {
+      this.states.push(s);
+      for (const waiter of [...this.#waiters]) waiter(s);
+    });
   }
 
-  static async connect(ctx: Pick<TestContext, 'url'>, linkToken: string): Promise<CustomerClient> {
+  /** Connects with the link token, and with `resume` to take a call back; rejects with the refusal's code. */
+  static async connect(ctx: Pick<TestContext, 'url'>, linkToken: string, options: { resume?: string } = {}): Promise<CustomerClient> {
     const socket: CustomerSocket = connect(`${ctx.url}/customer`, {
       forceNew: true,
-      auth: { linkToken },
+      auth: { linkToken, ...(options.resume ? { resume: options.resume } : {}) },
       transports: ['websocket'],
       reconnection: false,
     });
+    // Listening from the start: a resumed socket is told its call's state as soon as it connects.
+    const client = new CustomerClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (e) => reject(e));
     });
-    return new CustomerClient(socket);
+    return client;
   }
 
-  async waitForState(state: CustomerCallView['state'], timeoutMs = 10_000): Promise<CustomerCallView> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.states.find((s) => s.state === state);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`customer never saw ${state}; saw ${this.states.map((s) => s.state).join(',')}`);
+  request<E extends keyof CustomerClientToServerEvents>(
+    event: E,
+    payload: Parameters<CustomerClientToServerEvents[E]>[0],
+    timeoutMs?: number,
+  ) {
+    return ack(this.socket, event, payload, timeoutMs) as Promise<AckData<Parameters<CustomerClientToServerEvents[E]>[1]>>;
+  }
+
+  /** Starts a call and returns what the page keeps of it: the call, its media join and the resume credential. */
+  async start(media: CallMedia = 'audio', timeoutMs?: number): Promise<CustomerCallJoin> {
+    const res = await this.request('call:start', { media }, timeoutMs);
+    if (!res.ok) throw new Error(`call not started: ${JSON.stringify(res.error)}`);
+    return res.data;
+  }
+
+  /** Resolves with the first state `state` this customer was told, waiting for it if need be. */
+  waitForState(state: CustomerCallView['state'], timeoutMs = 10_000): Promise<CustomerCallView> {
+    const found = this.states.find((s) => s.state === state);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter = (s: CustomerCallView) => {
+        if (s.state !== state) return;
+        this.#waiters.delete(waiter);
+        clearTimeout(timer);
+        resolve(s);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new Error(`customer never saw ${state}; saw ${this.states.map((s) => s.state).join(',')}`));
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
   }
 
   close(): void {

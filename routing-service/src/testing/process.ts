@@ -51,10 +51,13 @@ async function routingProcess(env: Record<string, string>): Promise<RoutingProce
   };
 }
 
-/** `count` routing-service processes, started, sharing one test database and one SFU. */
-export async function startProcessCluster(count: number) {
+/**
+ * `count` routing-service processes, started, sharing one test database and one SFU; `env`
+ * adds to (or overrides) their configuration, e.g. a short `CUSTOMER_RECONNECT_GRACE_SECONDS`.
+ */
+export async function startProcessCluster(count: number, env: Record<string, string> = {}) {
   const media = await startTestMedia();
-  const instances = await Promise.all(Array.from({ length: count }, () => routingProcess(media.env)));
+  const instances = await Promise.all(Array.from({ length: count }, () => routingProcess({ ...media.env, ...env })));
   await Promise.all(instances.map((i) => i.start()));
   return {
     t: media.t,

@@ -18,6 +18,9 @@ type SfuSocket = Socket<SfuServerToClientEvents, SfuClientToServerEvents>;
 const CONNECT_TIMEOUT_MS = 10_000;
 const SOURCE_OF_KIND: Record<'audio' | 'video', ProducerSource> = { audio: 'microphone', video: 'camera' };
 
+/** Close reasons that are a lost connection rather than the room closing: joining again may work. */
+export const CONNECTION_LOST = { socket: 'connection lost', transport: 'media connection failed' } as const;
+
 /** The room closed (the call ended) or the connection was lost while the session was opening. */
 export class MediaClosedError extends Error {
   readonly reason: string;
@@ -143,7 +146,7 @@ export class MediaSession {
   async #start(): Promise<void> {
     const socket = this.#socket;
     socket.on('disconnect', (reason) => {
-      if (reason !== 'io client disconnect') this.#shutdown('connection lost');
+      if (reason !== 'io client disconnect') this.#shutdown(CONNECTION_LOST.socket);
     });
     socket.on('roomClosed', ({ reason }) => this.#shutdown(reason));
     socket.on('newConsumer', (consumer, ack) => {
@@ -197,7 +200,7 @@ export class MediaSession {
     }
     // ICE/DTLS "failed" does not recover by itself (no ICE restart without reconnection).
     transport.on('connectionstatechange', (state) => {
-      if (state === 'failed') this.#shutdown('media connection failed');
+      if (state === 'failed') this.#shutdown(CONNECTION_LOST.transport);
     });
     return transport;
   }

@@ -16,6 +16,8 @@ export function timelineLabel(event: CallTimelineEvent): string {
     case 'call_answered':
       return `Answered by ${who}`;
     case 'call_ended':
+      // The customer's connection dropped and they did not come back within the reconnect grace.
+      if (event.data['reason'] === 'customer_lost') return 'Ended: the customer’s connection was lost';
       return event.actorType === 'customer' ? 'Ended by customer' : event.actorType === 'agent' ? `Ended by ${who}` : 'Ended';
     case 'call_abandoned':
       return 'Customer left before an answer';

@@ -1,0 +1,34 @@
+/**
+ * Resume credentials: the call-link page gets one when its call starts and presents it when
+ * its socket reconnects (to any routing-service instance) or the page reloads, to take the
+ * call back. HS256 JWT over the secret the routing service already signs join tokens with;
+ * its own audience keeps the two apart (the SFU refuses a resume credential, the routing
+ * service a join token). Only the routing service signs and verifies; browsers keep it opaque.
+ */
+import { SignJWT, jwtVerify } from 'jose';
+import { z } from 'zod';
+
+const AUDIENCE = 'customer-resume';
+/** Default lifetime: longer than any call; the call's own end is what retires it. */
+export const RESUME_TOKEN_TTL_SECONDS = 12 * 3600;
+
+function key(secret: string): Uint8Array {
+  if (secret.length < 32) throw new Error('The media secret must be at least 32 characters');
+  return new TextEncoder().encode(secret);
+}
+
+export async function signResumeToken(callId: string, secret: string, ttlSeconds = RESUME_TOKEN_TTL_SECONDS): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(z.uuid().parse(callId))
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key(secret));
+}
+
+/** The call id the credential is for; throws when it is forged, expired or malformed. */
+export async function verifyResumeToken(token: string, secret: string): Promise<string> {
+  const { payload } = await jwtVerify(token, key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+  return z.uuid().parse(payload.sub);
+}
