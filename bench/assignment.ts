@@ -13,6 +13,8 @@
  * Usage: node --import tsx bench/assignment.ts [agents=500] [backlog=1000] [rates=25,50,100,200,300]
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,6 +152,9 @@ try {
   const results: { rate: number; p50: number; p99: number; offered: number; sent: number }[] = [];
   for (const rate of RATES) {
     await sql`select pg_stat_statements_reset()`.execute(db);
+    const cpuBefore = cpuSeconds();
+    const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+    clientLoop.enable();
     const arrivals: { callId: Promise<string | null>; sentAt: number }[] = [];
     const started = performance.now();
     for (let i = 0; i < rate * SECONDS_PER_RATE; i++) {
@@ -189,6 +194,8 @@ try {
       const offered = offeredAt.get(callId ?? '');
       if (offered !== undefined) latencies.push(offered - Number(at));
     }
+    clientLoop.disable();
+    const cpuAfter = cpuSeconds();
     const row = { rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99), offered: latencies.length, sent: arrivals.length };
     results.push(row);
     const statements = await statementStats();
@@ -200,6 +207,22 @@ try {
     );
     process.stdout.write(
       `        customer socket connect p50 ${percentile(connects, 50).toFixed(1)} ms; call:start → its answer p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms\n`,
+    );
+    const serverSide = await sql<{ ms: number }>`
+      select extract(epoch from (r.at - q.at)) * 1000 as ms
+      from call_event q join call_event r on r.call_id = q.call_id and r.type = 'call_ringing'
+      where q.type = 'call_queued' and q.call_id = any(${ids.filter((e): e is string => !!e).map((e) => e.split('|')[0])}::uuid[])`.execute(
+      db,
+    );
+    const inService = serverSide.rows.map((r) => Number(r.ms));
+    process.stdout.write(
+      `        inside the service (timeline: queued → ringing) p50 ${percentile(inService, 50).toFixed(1)} ms, p99 ${percentile(inService, 99).toFixed(1)} ms\n`,
+    );
+    const busy = (name: string) =>
+      (((cpuAfter.get(name) ?? 0) - (cpuBefore.get(name) ?? 0)) / ((performance.now() - started) / 1000)) * 100;
+    process.stdout.write(
+      `        CPU (share of one core): routing service ${busy('routing').toFixed(0)} %, sfu ${busy('sfu').toFixed(0)} %, PostgreSQL ${busy('postgres').toFixed(0)} %, ` +
+        `these clients ${busy('bench').toFixed(0)} % (event-loop delay p99 ${(clientLoop.percentile(99) / 1e6).toFixed(0)} ms)\n`,
     );
     for (const s of statements.slice(0, TOP)) {
       process.stdout.write(
@@ -227,4 +250,35 @@ async function statementStats() {
     where query not like '%pg_stat_statements%'
     order by total_exec_time desc`.execute(db);
   return rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean }));
+}
+
+/** CPU seconds used so far by the routing service, the SFU, PostgreSQL and this process, from /proc. */
+function cpuSeconds(): Map<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const totals = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmdline: string;
+    let stat: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const name =
+      Number(pid) === process.pid
+        ? 'bench'
+        : cmdline.includes('routing-service/src/main.ts')
+          ? 'routing'
+          : cmdline.includes('sfu/src/main.ts') || cmdline.includes('mediasoup-worker')
+            ? 'sfu'
+            : cmdline.startsWith('postgres') || stat.includes('(postgres)')
+              ? 'postgres'
+              : null;
+    if (!name) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+    totals.set(name, (totals.get(name) ?? 0) + seconds);
+  }
+  return totals;
 }

@@ -13,22 +13,23 @@ const SCAN_LIMIT = 50;
 /** The most agents one `ring_all` call rings at once. */
 export const RING_ALL_LIMIT = 50;
 
-export interface Assignment {
-  call: Call;
-  /** Who the call rings: one agent, or under `ring_all` every eligible member (first answer wins). */
-  agentIds: string[];
-  /** The organisation's ring time-out, in seconds. */
-  ringTimeoutSeconds: number;
-  /** Whether calls behind this one were waiting: if not, the pass can stop after this offer. */
+/** Rings `agentIds` for `call`, in the decision's transaction (the engine's `offerCall`). */
+export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number) => Promise<void>;
+
+export interface Decision {
+  /** How many calls were offered. */
+  offered: number;
+  /** Whether a next decision may find more to offer (it stopped at `maxOffers` or at the scan's end). */
   more: boolean;
 }
 
 /**
- * Finds the next call of a queue and the agent(s) to ring for it, and locks those rows, or
- * returns null. Calls are served by priority, then arrival; a call routed to one agent waits
- * for that agent.
+ * One assignment decision for a queue: offers waiting calls, by priority then arrival, to
+ * the agent(s) the queue's strategy picks, up to `maxOffers` calls, all in the caller's
+ * transaction. A call routed to one agent waits for that agent. Several offers per decision
+ * because a decision's fixed costs (the lock, the scan, the commit) dominate under load.
  */
-export async function nextAssignment(trx: Trx, queueId: string, now: Date): Promise<Assignment | null> {
+export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffers: number, offer: Offer): Promise<Decision> {
   const queue = await trx
     .selectFrom('queue as q')
     .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
@@ -38,7 +39,7 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date): Prom
     // key takes: FOR UPDATE made every arriving call wait for the decision in progress.
     .forNoKeyUpdate(['q'])
     .executeTakeFirst();
-  if (!queue) return null;
+  if (!queue) return { offered: 0, more: false };
   const ringTimeoutSeconds = queue.ring_timeout_seconds;
 
   let calls = trx
@@ -54,15 +55,25 @@ export async function nextAssignment(trx: Trx, queueId: string, now: Date): Prom
   // Without automatic assignment only calls routed to one agent (shared call links) ring.
   if (!queue.aaa_enabled) calls = calls.where('target_agent_id', 'is not', null);
 
-  // Most passes find every member busy: one query says so, instead of one per waiting call.
-  const anyMemberFree = await eligibleAgentsOf(trx, queueId).executeTakeFirst();
+  // Most decisions find every member busy: one query says so, instead of one per waiting call.
+  const anyMemberFree = async () => (await eligibleAgentsOf(trx, queueId).executeTakeFirst()) !== undefined;
+  let memberFree = await anyMemberFree();
   const waiting = await calls.execute();
-  for (const [i, call] of waiting.entries()) {
-    if (!call.target_agent_id && !anyMemberFree) continue;
+  let offered = 0;
+  for (const call of waiting) {
+    if (!call.target_agent_id && !memberFree) continue;
     const agentIds = await eligibleAgents(trx, call, queue.strategy, now, ringTimeoutSeconds);
-    if (agentIds.length > 0) return { call, agentIds, ringTimeoutSeconds, more: i < waiting.length - 1 || waiting.length === SCAN_LIMIT };
+    if (agentIds.length === 0) {
+      // Nobody for this call: often nobody at all is left (this decision's offers took them).
+      if (!call.target_agent_id) memberFree = await anyMemberFree();
+      continue;
+    }
+    // The offer's writes are visible to the next eligibility query: its agents are ringing now.
+    await offer(call, agentIds, ringTimeoutSeconds);
+    offered += 1;
+    if (offered === maxOffers) return { offered, more: true };
   }
-  return null;
+  return { offered, more: waiting.length === SCAN_LIMIT && memberFree };
 }
 
 /**

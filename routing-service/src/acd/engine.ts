@@ -11,7 +11,7 @@ import type { Clock } from '../clock.ts';
 import { AppError, invalidTransition } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { setAgentStatus } from './agent-status.ts';
-import { nextAssignment } from './assignment.ts';
+import { decideQueue } from './assignment.ts';
 import { identifyCaller } from './callers.ts';
 import { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
@@ -41,8 +41,10 @@ export interface AcdDeps {
   customerReconnectGraceSeconds?: number;
 }
 
-/** Assignment rounds per queue per trigger; bounds the work one trigger can do. */
+/** Offers per queue per trigger; bounds the work one trigger can do. */
 const MAX_ASSIGNMENTS_PER_RUN = 500;
+/** Offers per decision (one transaction holding the queue's lock). */
+const OFFERS_PER_DECISION = 20;
 const SYSTEM_STATUSES = new Set(['ringing', 'on_call', 'on_hold', 'wrap_up']);
 
 export class AcdEngine {
@@ -126,18 +128,16 @@ export class AcdEngine {
   async assignQueue(queueId: string): Promise<number> {
     let offered = 0;
     while (offered < MAX_ASSIGNMENTS_PER_RUN) {
-      const next = await this.#run(
-        async (trx, changes, now) => {
-          const next = await nextAssignment(trx, queueId, now);
-          if (next) await offerCall(trx, changes, next.call, next.agentIds, now, next.ringTimeoutSeconds);
-          return next;
-        },
+      const decision = await this.#run(
+        (trx, changes, now) =>
+          decideQueue(trx, queueId, now, OFFERS_PER_DECISION, (call, agentIds, ringTimeoutSeconds) =>
+            offerCall(trx, changes, call, agentIds, now, ringTimeoutSeconds),
+          ),
         // The next decision need not wait for this one's snapshots to reach the desktops.
         { assign: false, awaitPublish: false },
       );
-      if (!next) break;
-      offered += 1;
-      if (!next.more) break;
+      offered += decision.offered;
+      if (!decision.more) break;
     }
     return offered;
   }
