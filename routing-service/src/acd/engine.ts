@@ -4,7 +4,7 @@
  * snapshots, closes media rooms and runs assignment for the queues that may have work.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { WRAP_UP_EXTENSION_SECONDS, type AgentChosenStatus, type CallMedia, type ConversationStatus, type MediaJoin } from '@cc/contracts';
 import type { Call, Database, Timer } from '@cc/migrations';
 import type { Clock } from '../clock.ts';
@@ -16,7 +16,10 @@ import { identifyCaller } from './callers.ts';
 import { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
 import type { MediaRooms } from './media.ts';
+import { eventOf, lockCall } from './calls.ts';
+import { abandon, closeOffer, lockOpenOffers, offerCall, stopRinging } from './ringing.ts';
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
+import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
@@ -408,24 +411,6 @@ export class AcdEngine {
 
 export const customerPeerId = (callId: string) => `customer:${callId}`;
 
-function eventOf(call: Call, type: Parameters<typeof recordEvent>[1]['type'], actor: Actor, at: Date, data?: Record<string, unknown>) {
-  return {
-    organisationId: call.organisation_id,
-    conversationId: call.conversation_id,
-    callId: call.id,
-    type,
-    actor,
-    at,
-    ...(data ? { data } : {}),
-  };
-}
-
-async function lockCall(trx: Trx, callId: string): Promise<Call> {
-  const call = await trx.selectFrom('call').selectAll().where('id', '=', callId).forUpdate().executeTakeFirst();
-  if (!call) throw new AppError('not_found', 'Call not found');
-  return call;
-}
-
 async function defaultQueueId(trx: Trx, organisationId: string): Promise<string> {
   const queue = await trx
     .selectFrom('queue')
@@ -464,217 +449,4 @@ async function conversationFor(trx: Trx, link: UsableCallLink, contactId: string
     .returning('id')
     .executeTakeFirstOrThrow();
   return created.id;
-}
-
-/**
- * Rings `agentIds` for a call: one open offer, one ring time-out and one timeline event each,
- * and the agents' status `ringing`. Who a call rings is its open offers; `call.agent_id` is
- * set only when one of them answers. One statement: an assignment pass makes its decisions
- * one after another, so each round trip here delays every call behind this one.
- */
-async function offerCall(trx: Trx, changes: Changes, call: Call, agentIds: string[], now: Date, ringTimeoutSeconds: number): Promise<void> {
-  const dueAt = new Date(now.getTime() + ringTimeoutSeconds * 1000);
-  await trx
-    .with('r', (qb) => qb.selectNoFrom(sql<string>`unnest(${agentIds}::uuid[])`.as('agent_id')))
-    .with('ringing_call', (qb) =>
-      qb.updateTable('call').set({ state: 'ringing', agent_id: null, ring_started_at: now }).where('id', '=', call.id).returning('id'),
-    )
-    .with('offers', (qb) =>
-      qb
-        .insertInto('call_offer')
-        .columns(['call_id', 'agent_id', 'offered_at'])
-        .expression((eb) =>
-          eb.selectFrom('r').select([sql`${call.id}::uuid`.as('call_id'), 'r.agent_id', sql`${now}::timestamptz`.as('offered_at')]),
-        ),
-    )
-    .with('members', (qb) =>
-      qb.updateTable('queue_member').set({ last_offered_at: now }).where('queue_id', '=', call.queue_id).where('agent_id', 'in', agentIds),
-    )
-    .with('statuses', (qb) =>
-      qb
-        .updateTable('agent')
-        .set({ status: 'ringing', status_reason: null, status_since: now })
-        .where('user_id', 'in', agentIds)
-        .returning(['user_id', 'organisation_id']),
-    )
-    .with('status_events', (qb) =>
-      qb
-        .insertInto('agent_status_event')
-        .columns(['organisation_id', 'agent_id', 'status', 'reason', 'at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('statuses')
-            .select([
-              'statuses.organisation_id',
-              'statuses.user_id',
-              sql.lit('ringing').as('status'),
-              sql`null::text`.as('reason'),
-              sql`${now}::timestamptz`.as('at'),
-            ]),
-        ),
-    )
-    .with('ring_timeouts', (qb) =>
-      qb
-        .insertInto('timer')
-        .columns(['organisation_id', 'kind', 'subject_id', 'agent_id', 'due_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('r')
-            .select([
-              sql`${call.organisation_id}::uuid`.as('organisation_id'),
-              sql.lit('ring_timeout').as('kind'),
-              sql`${call.id}::uuid`.as('subject_id'),
-              'r.agent_id',
-              sql`${dueAt}::timestamptz`.as('due_at'),
-            ]),
-        ),
-    )
-    .insertInto('call_event')
-    .columns(['organisation_id', 'conversation_id', 'call_id', 'type', 'actor_type', 'actor_id', 'data', 'at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('r')
-        .select([
-          sql`${call.organisation_id}::uuid`.as('organisation_id'),
-          sql`${call.conversation_id}::uuid`.as('conversation_id'),
-          sql`${call.id}::uuid`.as('call_id'),
-          sql.lit('call_ringing').as('type'),
-          sql.lit('system').as('actor_type'),
-          sql`null::text`.as('actor_id'),
-          sql`jsonb_build_object('agentId', r.agent_id)`.as('data'),
-          sql`${now}::timestamptz`.as('at'),
-        ]),
-    )
-    .execute();
-  for (const agentId of agentIds) changes.agents.add(agentId);
-  changes.timerScheduled(dueAt);
-  changes.calls.add(call.id);
-}
-
-/** The agents a call is ringing (its open offers), locked. */
-async function lockOpenOffers(trx: Trx, callId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('call_offer')
-    .select('agent_id')
-    .where('call_id', '=', callId)
-    .where('outcome', 'is', null)
-    .forUpdate()
-    .execute();
-  return rows.map((r) => r.agent_id);
-}
-
-/**
- * One agent's ringing ends without an answer (declined or timed out). The call keeps ringing
- * the others (ring_all); when none is left it goes back to its queue.
- */
-async function stopRinging(
-  trx: Trx,
-  changes: Changes,
-  call: Call,
-  agentId: string,
-  ringing: string[],
-  outcome: 'declined' | 'timed_out',
-  now: Date,
-): Promise<void> {
-  await closeOffer(trx, call.id, agentId, outcome, now);
-  await cancelTimers(trx, call.id, 'ring_timeout', agentId);
-  if (ringing.every((id) => id === agentId)) await requeue(trx, changes, call);
-  changes.calls.add(call.id);
-}
-
-/** Puts a ringing call back in its queue, ahead of later arrivals (its arrival time is kept). */
-async function requeue(trx: Trx, changes: Changes, call: Call): Promise<void> {
-  await trx.updateTable('call').set({ state: 'queued', agent_id: null, ring_started_at: null }).where('id', '=', call.id).execute();
-  await cancelTimers(trx, call.id, 'ring_timeout');
-  changes.calls.add(call.id);
-  changes.queues.add(call.queue_id);
-}
-
-async function closeOffer(
-  trx: Trx,
-  callId: string,
-  agentId: string,
-  outcome: 'answered' | 'declined' | 'timed_out' | 'cancelled',
-  now: Date,
-) {
-  await trx
-    .updateTable('call_offer')
-    .set({ outcome, outcome_at: now })
-    .where('call_id', '=', callId)
-    .where('agent_id', '=', agentId)
-    .where('outcome', 'is', null)
-    .execute();
-}
-
-async function abandon(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
-  await trx.updateTable('call').set({ state: 'abandoned', ended_at: now, end_reason: 'customer_left' }).where('id', '=', call.id).execute();
-  await cancelTimers(trx, call.id, 'ring_timeout');
-  for (const agentId of await lockOpenOffers(trx, call.id)) {
-    await closeOffer(trx, call.id, agentId, 'cancelled', now);
-    await setAgentStatus(trx, changes, agentId, 'available', null, now);
-  }
-  await recordEvent(
-    trx,
-    eventOf(call, 'call_abandoned', { type: 'customer', id: null }, now, {
-      waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000,
-    }),
-  );
-  changes.calls.add(call.id);
-  changes.roomsToClose.set(call.room_id, 'abandoned');
-}
-
-async function endConnectedCall(trx: Trx, changes: Changes, call: Call, reason: string, actor: Actor, now: Date): Promise<void> {
-  await trx.updateTable('call').set({ state: 'ended', ended_at: now, end_reason: reason }).where('id', '=', call.id).execute();
-  const talkSeconds = call.answered_at ? (now.getTime() - call.answered_at.getTime()) / 1000 : 0;
-  await recordEvent(trx, eventOf(call, 'call_ended', actor, now, { reason, talkSeconds }));
-  changes.calls.add(call.id);
-  changes.roomsToClose.set(call.room_id, reason);
-  if (call.agent_id) await startWrapUp(trx, changes, call, call.agent_id, now);
-}
-
-/** After every call the agent is in wrap-up for their (or the organisation's) wrap-up time (SPEC §7). */
-async function startWrapUp(trx: Trx, changes: Changes, call: Call, agentId: string, now: Date): Promise<void> {
-  const row = await trx
-    .selectFrom('agent as a')
-    .innerJoin('organisation as o', 'o.id', 'a.organisation_id')
-    .select(['a.wrap_up_seconds as agentSeconds', 'o.wrap_up_seconds as orgSeconds'])
-    .where('a.user_id', '=', agentId)
-    .executeTakeFirstOrThrow();
-  const seconds = row.agentSeconds ?? row.orgSeconds;
-  if (seconds === 0) {
-    await setAgentStatus(trx, changes, agentId, 'available', null, now);
-    return;
-  }
-  const endsAt = new Date(now.getTime() + seconds * 1000);
-  await trx.insertInto('wrap_up').values({ call_id: call.id, agent_id: agentId, started_at: now, ends_at: endsAt }).execute();
-  await scheduleTimer(trx, changes, {
-    organisationId: call.organisation_id,
-    kind: 'wrap_up_end',
-    subjectId: call.id,
-    agentId,
-    dueAt: endsAt,
-  });
-  await setAgentStatus(trx, changes, agentId, 'wrap_up', null, now);
-  await recordEvent(trx, eventOf(call, 'wrap_up_started', SYSTEM, now, { agentId, endsAt: endsAt.toISOString() }));
-}
-
-async function lockOpenWrapUp(trx: Trx, agentId: string, callId: string) {
-  const wrapUp = await trx
-    .selectFrom('wrap_up')
-    .selectAll()
-    .where('call_id', '=', callId)
-    .where('agent_id', '=', agentId)
-    .where('ended_at', 'is', null)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!wrapUp) throw invalidTransition('There is no wrap-up in progress for this call');
-  const call = await lockCall(trx, callId);
-  return { wrapUp, call };
-}
-
-async function finishWrapUp(trx: Trx, changes: Changes, call: Call, agentId: string, actor: Actor, now: Date): Promise<void> {
-  await trx.updateTable('wrap_up').set({ ended_at: now }).where('call_id', '=', call.id).execute();
-  await cancelTimers(trx, call.id, 'wrap_up_end');
-  await setAgentStatus(trx, changes, agentId, 'available', null, now);
-  await recordEvent(trx, eventOf(call, 'wrap_up_ended', actor, now, { agentId }));
 }
