@@ -37,6 +37,14 @@ describe('a customer call reaches an available agent', () => {
     assert.equal(ringing.call?.queueName, 'Default');
     assert.equal(ringing.call?.kind, 'regular');
     assert.equal(ringing.call?.caller.number, '+442079460958');
+    // The pop-up's countdown ends with the ring: the organisation's ring time-out (30 s) after it
+    // started, and a later change of that setting does not move it.
+    const ringMs = Date.parse(ringing.call?.ringEndsAt ?? '') - Date.parse(ringing.call?.ringStartedAt ?? '');
+    assert.equal(ringMs, 30_000);
+    await ctx.t.db.updateTable('organisation').set({ ring_timeout_seconds: 10 }).where('id', '=', org.organisationId).execute();
+    const again = await agent.request('state:get', {});
+    assert.ok(again.ok);
+    assert.equal(again.data.call?.ringEndsAt, ringing.call?.ringEndsAt);
 
     const answered = await agent.request('call:answer', { callId: started.call.callId });
     assert.ok(answered.ok);

@@ -20,7 +20,6 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
       'a.status_reason',
       'a.status_since',
       'a.organisation_id',
-      'o.ring_timeout_seconds',
       jsonArrayFrom(
         eb
           .selectFrom('queue_member as m')
@@ -45,6 +44,17 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
             'q.name as queue_name',
             'v.customer_identity',
             'c.ring_started_at',
+            // When this agent's ring ends: their ring time-out, set when the ring started (a
+            // later change of the organisation's setting does not move it).
+            (s) =>
+              s
+                .selectFrom('timer as t')
+                .select('t.due_at')
+                .whereRef('t.subject_id', '=', 'c.id')
+                .where('t.kind', '=', 'ring_timeout')
+                .where('t.agent_id', '=', agentId)
+                .limit(1)
+                .as('ring_ends_at'),
             'c.answered_at',
           ])
           .where((w) =>
@@ -100,7 +110,7 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
       queueName: call.queue_name,
       caller: await callerOf(call.customer_identity),
       ringStartedAt,
-      ringEndsAt: ringStartedAt ? new Date(new Date(ringStartedAt).getTime() + agent.ring_timeout_seconds * 1000).toISOString() : null,
+      ringEndsAt: ringStartedAt ? iso(call.ring_ends_at) : null,
       answeredAt: iso(call.answered_at),
     };
   }
