@@ -232,6 +232,7 @@ export type Conversation = Selectable<ConversationTable>;
 export type CallLink = Selectable<CallLinkTable>;
 export type NewCallLink = Insertable<CallLinkTable>;
 export type Call = Selectable<CallTable>;
+export type NewCall = Insertable<CallTable>;
 export type CallUpdate = Updateable<CallTable>;
 export type CallEvent = Selectable<CallEventTable>;
 export type WrapUp = Selectable<WrapUpTable>;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { QueueStrategy } from '@cc/contracts';
+import { insertCall } from '../testing/calls.ts';
 import { AgentClient, login, ringingAgents, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
@@ -33,26 +34,8 @@ async function queueWith(strategy: QueueStrategy, idleMinutes: number[]) {
 }
 
 /** A call waiting in the queue, as a call link would have made it. */
-async function waitingCall(org: { organisationId: string; defaultQueueId: string }, identity = `caller-${randomUUID()}`): Promise<string> {
-  const conversation = await ctx.t.db
-    .insertInto('conversation')
-    .values({ organisation_id: org.organisationId, customer_identity: identity })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = randomUUID();
-  await ctx.t.db
-    .insertInto('call')
-    .values({
-      id,
-      organisation_id: org.organisationId,
-      conversation_id: conversation.id,
-      queue_id: org.defaultQueueId,
-      media: 'audio',
-      room_id: id,
-    })
-    .execute();
-  return id;
-}
+const waitingCall = (org: { organisationId: string; defaultQueueId: string }) =>
+  insertCall(ctx.t.db, { organisationId: org.organisationId, queueId: org.defaultQueueId });
 
 async function rungAgent(org: { defaultQueueId: string }, callId: string): Promise<string | null> {
   await ctx.service.engine.assignQueue(org.defaultQueueId);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { ConsoleAgent, ErrorBody, QueueDetail } from '@cc/contracts';
+import { insertCall } from '../testing/calls.ts';
 import { api, login, ringingAgents, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
@@ -255,20 +256,8 @@ test('adding an available agent as a member rings them for a waiting call', asyn
   assert.deepEqual(await ringingAgents(ctx, callId), [c.alexId]);
 });
 
-/** A call waiting in a queue, as a call link would have made it (see acd/strategies.test.ts). */
-async function waitingCall(organisationId: string, queueId: string): Promise<string> {
-  const conversation = await ctx.t.db
-    .insertInto('conversation')
-    .values({ organisation_id: organisationId, customer_identity: `caller-${randomUUID()}` })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = randomUUID();
-  await ctx.t.db
-    .insertInto('call')
-    .values({ id, organisation_id: organisationId, conversation_id: conversation.id, queue_id: queueId, media: 'audio', room_id: id })
-    .execute();
-  return id;
-}
+/** A call waiting in a queue, as a call link would have made it. */
+const waitingCall = (organisationId: string, queueId: string) => insertCall(ctx.t.db, { organisationId, queueId });
 
 const callRow = (callId: string) =>
   ctx.t.db.selectFrom('call').select(['state', 'agent_id']).where('id', '=', callId).executeTakeFirstOrThrow();

@@ -4,9 +4,9 @@
  * each call opens its timeline.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { CallHistoryPage, CallState, CallTimeline, ErrorBody } from '@cc/contracts';
+import { insertCall as insertCallRow } from '../testing/calls.ts';
 import { AgentClient, CustomerClient, api, createLink, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
@@ -50,31 +50,19 @@ async function insertCall(
   org: { organisationId: string },
   call: { queueId: string; minute: number; state?: CallState; agentId?: string | null; offeredTo?: string[]; customer?: string },
 ): Promise<string> {
-  const conversation = await ctx.t.db
-    .insertInto('conversation')
-    .values({ organisation_id: org.organisationId, customer_identity: call.customer ?? `Customer ${call.minute}` })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = randomUUID();
   const queuedAt = new Date(Date.UTC(2026, 10, 20, 9, call.minute));
   const answered = call.agentId ? new Date(queuedAt.getTime() + 12_000) : null;
   const state = call.state ?? 'ended';
-  await ctx.t.db
-    .insertInto('call')
-    .values({
-      id,
-      organisation_id: org.organisationId,
-      conversation_id: conversation.id,
-      queue_id: call.queueId,
-      media: 'audio',
-      room_id: id,
-      state,
-      agent_id: call.agentId ?? null,
-      queued_at: queuedAt,
-      answered_at: answered,
-      ended_at: state === 'ended' || state === 'abandoned' ? new Date(queuedAt.getTime() + 42_000) : null,
-    })
-    .execute();
+  const id = await insertCallRow(ctx.t.db, {
+    organisationId: org.organisationId,
+    queueId: call.queueId,
+    customerIdentity: call.customer ?? `Customer ${call.minute}`,
+    state,
+    agent_id: call.agentId ?? null,
+    queued_at: queuedAt,
+    answered_at: answered,
+    ended_at: state === 'ended' || state === 'abandoned' ? new Date(queuedAt.getTime() + 42_000) : null,
+  });
   for (const agentId of call.offeredTo ?? []) {
     await ctx.t.db
       .insertInto('call_offer')

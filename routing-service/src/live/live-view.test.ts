@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import type { CallState, LiveQueue, LiveView } from '@cc/contracts';
+import { insertCall as insertCallRow } from '../testing/calls.ts';
 import { ack, login, seed, startTestContext, SupervisorClient, type SupervisorSocket, type TestContext } from '../testing/context.ts';
 import { liveView, nextMidnight } from './live-view.ts';
 
@@ -28,27 +29,14 @@ async function insertCall(
   queueId: string,
   call: { state: CallState; queuedAt: Date; answeredAfterSeconds?: number; endedAt?: Date },
 ): Promise<void> {
-  const conversation = await ctx.t.db
-    .insertInto('conversation')
-    .values({ organisation_id: org.organisationId, customer_identity: `caller-${randomUUID()}` })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = randomUUID();
-  await ctx.t.db
-    .insertInto('call')
-    .values({
-      id,
-      organisation_id: org.organisationId,
-      conversation_id: conversation.id,
-      queue_id: queueId,
-      media: 'audio',
-      room_id: id,
-      state: call.state,
-      queued_at: call.queuedAt,
-      answered_at: call.answeredAfterSeconds === undefined ? null : secondsAfter(call.queuedAt, call.answeredAfterSeconds),
-      ended_at: call.endedAt ?? null,
-    })
-    .execute();
+  await insertCallRow(ctx.t.db, {
+    organisationId: org.organisationId,
+    queueId,
+    state: call.state,
+    queued_at: call.queuedAt,
+    answered_at: call.answeredAfterSeconds === undefined ? null : secondsAfter(call.queuedAt, call.answeredAfterSeconds),
+    ended_at: call.endedAt ?? null,
+  });
 }
 
 async function addQueue(org: { organisationId: string }, name: string, serviceLevelSeconds = 20): Promise<string> {

@@ -5,10 +5,10 @@
  * when the test says, not after a real wait.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { LiveView } from '@cc/contracts';
 import { TestClock } from '../testing/clock.ts';
+import { insertCall } from '../testing/calls.ts';
 import { login, seed, startTestContext, SupervisorClient, type TestContext } from '../testing/context.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -31,27 +31,14 @@ async function organisation(timeZone: string, answeredAt: Date) {
     ],
   });
   await ctx.t.db.updateTable('organisation').set({ time_zone: timeZone }).where('id', '=', org.organisationId).execute();
-  const conversation = await ctx.t.db
-    .insertInto('conversation')
-    .values({ organisation_id: org.organisationId, customer_identity: `caller-${randomUUID()}` })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = randomUUID();
-  await ctx.t.db
-    .insertInto('call')
-    .values({
-      id,
-      organisation_id: org.organisationId,
-      conversation_id: conversation.id,
-      queue_id: org.defaultQueueId,
-      media: 'audio',
-      room_id: id,
-      state: 'ended',
-      queued_at: new Date(answeredAt.getTime() - 5_000),
-      answered_at: answeredAt,
-      ended_at: answeredAt,
-    })
-    .execute();
+  await insertCall(ctx.t.db, {
+    organisationId: org.organisationId,
+    queueId: org.defaultQueueId,
+    state: 'ended',
+    queued_at: new Date(answeredAt.getTime() - 5_000),
+    answered_at: answeredAt,
+    ended_at: answeredAt,
+  });
   const [first = '', second = ''] = org.emails;
   return { ...org, supervisors: [await login(ctx, first), await login(ctx, second)] as const };
 }
