@@ -121,8 +121,8 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   });
   api.use(authRoutes({ db, clock, sessionTtlHours: config.SESSION_TTL_HOURS, secureCookies: config.PUBLIC_URL.startsWith('https:') }));
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
-  api.use(organisationRoutes({ db, publish, logger }));
-  api.use(consoleRoutes({ db, engine, publish, logger }));
+  api.use(organisationRoutes({ db, engine }));
+  api.use(consoleRoutes({ db, engine }));
   api.use(historyRoutes({ db }));
   api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
   api.use(errorMiddleware(logger));

@@ -398,6 +398,16 @@ export class AcdEngine {
   }
 
   /**
+   * Acts on a change committed outside the engine (the supervisor console): pushes it to the
+   * desktops and live views it touched, and runs assignment where a waiting call may now
+   * ring. Resolves when both are done, so the console's answer reflects the new state.
+   */
+  async committed(changes: Changes): Promise<void> {
+    await this.#afterCommit(changes, false);
+    await Promise.all([...changes.queues].map((queueId) => this.requestAssignment(queueId)));
+  }
+
+  /**
    * Runs assignment for a queue, coalescing requests: while a pass runs, any number of new
    * requests for the queue make exactly one more pass after it. Resolves when a pass that
    * started after this request has finished, so the caller sees its change taken into account.

@@ -9,9 +9,7 @@ import type { AcdEngine } from '../acd/engine.ts';
 import { listAgents, updateAgent } from '../console/agents.ts';
 import { createQueue, deleteQueue, listQueues, setQueueMembers, updateQueue } from '../console/queues.ts';
 import { notFound } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import type { Publish } from '../realtime/publisher.ts';
-import { parseBody, publishChange, requireRole, route } from './support.ts';
+import { parseBody, requireRole, route } from './support.ts';
 
 const idParam = z.object({ id: z.uuid() });
 
@@ -22,22 +20,11 @@ function idOf(req: Request, what: string): string {
   return parsed.data.id;
 }
 
-export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine; publish: Publish; logger: Logger }): Router {
-  const { db, engine, publish, logger } = deps;
+export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine }): Router {
+  const { db, engine } = deps;
   const router = Router();
-
-  /**
-   * After a committed change: push it to the desktops and live views it touched, then run
-   * assignment where a waiting call may now ring. The change stands, so failures are only logged.
-   */
-  const afterChange = async (changes: Changes) => {
-    await publishChange(publish, logger, changes);
-    for (const queueId of changes.queues) {
-      await engine
-        .assignQueue(queueId)
-        .catch((error: unknown) => logger.error({ err: error, queueId }, 'assignment after a console change failed'));
-    }
-  };
+  // The change stands once committed: pushing it and assigning only log their failures.
+  const afterChange = (changes: Changes) => engine.committed(changes);
 
   router.get(
     '/console/queues',

@@ -3,13 +3,12 @@ import type { Kysely } from 'kysely';
 import { settingsUpdateSchema } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import { getSettings, updateSettings } from '../console/organisation.ts';
-import type { Logger } from '../logger.ts';
-import type { Publish } from '../realtime/publisher.ts';
-import { currentUser, parseBody, publishChange, requireRole, route } from './support.ts';
+import type { AcdEngine } from '../acd/engine.ts';
+import { currentUser, parseBody, requireRole, route } from './support.ts';
 
 /** Queues the desktop lists and the organisation-wide settings (ring time-out, wrap-up). */
-export function organisationRoutes(deps: { db: Kysely<Database>; publish: Publish; logger: Logger }): Router {
-  const { db, publish, logger } = deps;
+export function organisationRoutes(deps: { db: Kysely<Database>; engine: AcdEngine }): Router {
+  const { db, engine } = deps;
   const router = Router();
 
   router.get(
@@ -40,7 +39,7 @@ export function organisationRoutes(deps: { db: Kysely<Database>; publish: Publis
       const user = requireRole(res, 'supervisor', 'admin');
       const update = parseBody(settingsUpdateSchema, req.body);
       const { settings, changes } = await updateSettings(db, user.organisationId, update);
-      await publishChange(publish, logger, changes);
+      await engine.committed(changes);
       res.json(settings);
     }),
   );

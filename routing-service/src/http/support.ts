@@ -1,10 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import { describeIssues, type SessionUser, type UserRole } from '@cc/contracts';
-import type { Changes } from '../acd/changes.ts';
 import { AppError, toErrorBody } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Publish } from '../realtime/publisher.ts';
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});
@@ -24,14 +22,6 @@ export function requireRole(res: Response, ...roles: UserRole[]): SessionUser {
   const user = currentUser(res);
   if (!roles.includes(user.role)) throw new AppError('forbidden', 'Your role does not allow this');
   return user;
-}
-
-/**
- * Pushes a committed console change to the desktops and live views it touched. A failure is
- * only logged: the change itself stands, and the next push or a reload shows it.
- */
-export async function publishChange(publish: Publish, logger: Logger, changes: Changes): Promise<void> {
-  await publish(changes).catch((error: unknown) => logger.error({ err: error }, 'pushing a console change failed'));
 }
 
 /** Wraps an async route so its errors reach the error middleware. */
