@@ -11,7 +11,7 @@ import type { Trx } from './db.ts';
 /** How many waiting calls one decision looks through for one that has an eligible agent. */
 const SCAN_LIMIT = 50;
 /** The most agents one `ring_all` call rings at once. */
-export const RING_ALL_LIMIT = 50;
+const RING_ALL_LIMIT = 50;
 
 /** Rings `agentIds` for `call`, in the decision's transaction (the engine's `offerCall`). */
 export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number) => Promise<void>;

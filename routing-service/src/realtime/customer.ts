@@ -126,8 +126,8 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       // Join the call's room before the call exists, so no state pushed while it starts is lost.
       const newCallId = randomUUID();
       await socket.join(callRoom(newCallId));
-      // Present from the start: the grace begins with the call, and startCall resolves only
-      // after assignment has run, which under a burst of arrivals outlasts the grace.
+      // Present from the start: the grace begins with the call, and a slow start (a busy
+      // database under a burst of arrivals) must not outlast it.
       presence.add(newCallId);
       let call;
       let join;
