@@ -15,6 +15,9 @@ as_root() {
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 [ -x "$MEDIASOUP_WORKER_BIN" ] || need_apt+=(mediasoup-worker)
+# Prompts: text-to-speech, and every audio file converted once to Ogg Opus.
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"

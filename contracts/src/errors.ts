@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   resume_refused: 403,
   /** The call a customer tried to resume is over. */
   call_ended: 410,
+  /** The SFU does not hold a prompt a playback names: upload it (PUT /prompts/:hash) and retry. */
+  prompt_missing: 409,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

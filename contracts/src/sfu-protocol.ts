@@ -40,13 +40,17 @@ export interface PeerInfo {
   displayName: string;
 }
 
+/** The peer id of audio the server plays into a call (prompts, music): never a participant's. */
+export const PLAYBACK_PEER_ID = '@playback';
+
 export interface NewConsumer {
   peerId: string;
   producerId: string;
   id: string;
   kind: 'audio' | 'video';
   rtpParameters: Record<string, unknown>;
-  source: ProducerSource;
+  /** `playback`: audio the server plays to this participant only (peerId `@playback`). */
+  source: ProducerSource | 'playback';
   producerPaused: boolean;
 }
 
@@ -78,6 +82,10 @@ export const roomCreateSchema = z.object({ roomId: z.string().min(1).max(64) });
 export interface RoomSummary {
   roomId: string;
   peers: { peerId: string; role: JoinRole; producers: { id: string; kind: 'audio' | 'video'; paused: boolean }[] }[];
+  /** Server-played audio per participant: whether something plays, and RTP packets sent so far. */
+  playbacks: { peerId: string; playing: boolean; packetsSent: number }[];
+  /** Participants on hold. */
+  isolated: string[];
 }
 
 export const JOIN_ROLES = ['agent', 'customer'] as const;
@@ -108,3 +116,31 @@ export interface SfuHealth {
   workers: { pid: number; routers: number }[];
   rooms: number;
 }
+
+/** A prompt is addressed by the SHA-256 (hex) of its Ogg Opus file. */
+export const promptHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
+
+/**
+ * PUT /rooms/:roomId/peers/:peerId/playback — what the server plays to one participant.
+ * `intro` plays once, in order (a greeting); then `loop` repeats (music) until the program is
+ * replaced; while looping, every `interrupt.everySeconds` of music the loop pauses, the
+ * interrupt's prompts play (an announcement), and the loop resumes where it paused. A new
+ * program with no intro and the same loop keeps the music going and only swaps the
+ * announcement. The program starts when the participant first receives it (their consumer).
+ */
+export const playbackProgramSchema = z.object({
+  intro: z.array(promptHashSchema).max(16).default([]),
+  loop: promptHashSchema.nullable().default(null),
+  interrupt: z
+    .object({ everySeconds: z.number().int().min(5).max(3600), prompts: z.array(promptHashSchema).min(1).max(16) })
+    .nullable()
+    .default(null),
+});
+export type PlaybackProgram = z.infer<typeof playbackProgramSchema>;
+export type PlaybackProgramInput = z.input<typeof playbackProgramSchema>;
+/** PUT …/playback answer: the intro's total length, so a caller can act when it has played. */
+export interface PlaybackStarted {
+  introMs: number;
+}
+/** PUT /rooms/:roomId/peers/:peerId/isolation — on hold: the participant neither hears nor is heard. */
+export const isolationSchema = z.object({ isolated: z.boolean() });

@@ -6,7 +6,16 @@
  */
 import { EventEmitter } from 'node:events';
 import type { JoinClaims } from '@cc/contracts/join-token';
-import type { PeerInfo, ProducerSource, RoomStats, RoomSummary, TransportOptions } from '@cc/contracts';
+import {
+  PLAYBACK_PEER_ID,
+  type PeerInfo,
+  type PlaybackProgram,
+  type PlaybackStarted,
+  type ProducerSource,
+  type RoomStats,
+  type RoomSummary,
+  type TransportOptions,
+} from '@cc/contracts';
 import { SfuError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import {
@@ -22,6 +31,8 @@ import {
   type WebRtcListen,
 } from './mediasoup-adapter.ts';
 import { Peer, type PeerChannel, type TransportDirection } from './Peer.ts';
+import type { Playback } from './playback/Playback.ts';
+import { RoomPlaybacks, type PlaybackDeps } from './playback/RoomPlaybacks.ts';
 
 export interface RoomOptions {
   id: string;
@@ -32,6 +43,8 @@ export interface RoomOptions {
   logger: Logger;
   /** Tells mediasoup's validation errors (client's fault: bad_request) from real failures. */
   isParameterError: (error: unknown) => boolean;
+  /** Prompts and the shared clock for server-played audio. */
+  playback: PlaybackDeps;
 }
 
 export type RoomEvents = {
@@ -49,6 +62,10 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #logger: Logger;
   readonly #isParameterError: (error: unknown) => boolean;
   readonly #peers = new Map<string, Peer>();
+  /** Server-played audio per participant id. */
+  readonly #playbacks: RoomPlaybacks;
+  /** Participants on hold: their consumers and the others' consumers of them carry nothing. */
+  readonly #isolated = new Set<string>();
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -60,6 +77,7 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#idleMs = options.idleMs;
     this.#logger = options.logger.child({ roomId: options.id });
     this.#isParameterError = options.isParameterError;
+    this.#playbacks = new RoomPlaybacks(options.router, options.playback);
     // The router dies with its worker: the room cannot carry media any more.
     onClosed(this.#router, () => this.close('media_failure'));
     this.#armIdleTimer();
@@ -156,7 +174,7 @@ export class Room extends EventEmitter<RoomEvents> {
     );
     peer.addProducer(producer, request.source);
     this.#logger.info({ peerId: peer.id, producerId: producer.id, kind: producer.kind, source: request.source }, 'producer created');
-    for (const other of this.#joinedPeers()) if (other !== peer) this.#consume(other, peer, producer, request.source);
+    for (const other of this.#joinedPeers()) if (other !== peer) this.#consume(other, peer.id, producer, request.source);
     return { id: producer.id };
   }
 
@@ -172,6 +190,41 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#ownProducer(peer, producerId).close();
   }
 
+  /**
+   * Plays a program to one participant (who need not have joined yet: it starts when their
+   * consumer exists). Every prompt must already be in the library (`prompt_missing` otherwise).
+   */
+  async play(peerId: string, program: PlaybackProgram): Promise<PlaybackStarted> {
+    if (this.#closed) throw new SfuError('not_found', 'The room is closed');
+    return this.#playbacks.play(peerId, program, (playback) => {
+      const peer = this.#peers.get(peerId);
+      if (peer) this.#consumePlayback(peer, playback);
+    });
+  }
+
+  /** Silences what is played to this participant, at once. */
+  stopPlayback(peerId: string): void {
+    this.#playbacks.stop(peerId);
+  }
+
+  /** On hold: the participant neither hears the others nor is heard by them (playback still reaches them). */
+  async setIsolated(peerId: string, isolated: boolean): Promise<void> {
+    if (this.#closed) throw new SfuError('not_found', 'The room is closed');
+    if (isolated) this.#isolated.add(peerId);
+    else this.#isolated.delete(peerId);
+    const changes: Promise<void>[] = [];
+    for (const peer of this.#peers.values()) {
+      for (const consumer of peer.consumers()) {
+        const producerPeerId = (consumer.appData as { producerPeerId?: string }).producerPeerId ?? '';
+        if (peer.id !== peerId && producerPeerId !== peerId) continue;
+        const flows = this.#flows(peer.id, producerPeerId);
+        if (flows && consumer.paused) changes.push(consumer.resume());
+        if (!flows && !consumer.paused) changes.push(consumer.pause());
+      }
+    }
+    await Promise.all(changes);
+  }
+
   summary(): RoomSummary {
     return {
       roomId: this.id,
@@ -180,6 +233,8 @@ export class Room extends EventEmitter<RoomEvents> {
         role: peer.role,
         producers: peer.producers().map(({ producer }) => ({ id: producer.id, kind: producer.kind, paused: producer.paused })),
       })),
+      playbacks: this.#playbacks.summaries(),
+      isolated: [...this.#isolated],
     };
   }
 
@@ -228,6 +283,7 @@ export class Room extends EventEmitter<RoomEvents> {
       peer.close();
       peer.channel.disconnect();
     }
+    this.#playbacks.close();
     this.#router.close();
     this.#logger.info({ reason }, 'room closed');
     this.emit('@close', reason);
@@ -251,18 +307,37 @@ export class Room extends EventEmitter<RoomEvents> {
   #consumeAllFor(consumerPeer: Peer): void {
     for (const producerPeer of this.#joinedPeers()) {
       if (producerPeer === consumerPeer) continue;
-      for (const { producer, source } of producerPeer.producers()) this.#consume(consumerPeer, producerPeer, producer, source);
+      for (const { producer, source } of producerPeer.producers()) this.#consume(consumerPeer, producerPeer.id, producer, source);
     }
+    const playback = this.#playbacks.get(consumerPeer.id);
+    if (playback) this.#consumePlayback(consumerPeer, playback);
+  }
+
+  #consumePlayback(peer: Peer, playback: Playback): void {
+    if (!peer.joined || peer.closed) return;
+    this.#consume(peer, PLAYBACK_PEER_ID, playback.producer, 'playback', () => playback.start());
   }
 
   /** Fire and forget: a failure to feed one peer is logged and must not fail the producer's request. */
-  #consume(consumerPeer: Peer, producerPeer: Peer, producer: Producer, source: ProducerSource): void {
-    this.#createConsumer(consumerPeer, producerPeer, producer, source).catch((error: unknown) => {
+  #consume(
+    consumerPeer: Peer,
+    producerPeerId: string,
+    producer: Producer,
+    source: ProducerSource | 'playback',
+    onFlowing?: () => void,
+  ): void {
+    this.#createConsumer(consumerPeer, producerPeerId, producer, source, onFlowing).catch((error: unknown) => {
       this.#logger.warn({ err: error, peerId: consumerPeer.id, producerId: producer.id }, 'could not create consumer');
     });
   }
 
-  async #createConsumer(consumerPeer: Peer, producerPeer: Peer, producer: Producer, source: ProducerSource): Promise<void> {
+  async #createConsumer(
+    consumerPeer: Peer,
+    producerPeerId: string,
+    producer: Producer,
+    source: ProducerSource | 'playback',
+    onFlowing?: () => void,
+  ): Promise<void> {
     const rtpCapabilities = consumerPeer.rtpCapabilities;
     const transport = consumerPeer.recvTransport();
     if (!rtpCapabilities || !transport || producer.closed) return;
@@ -270,7 +345,12 @@ export class Room extends EventEmitter<RoomEvents> {
       this.#logger.warn({ peerId: consumerPeer.id, producerId: producer.id }, 'peer cannot decode this producer');
       return;
     }
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
+    const consumer = await transport.consume({
+      producerId: producer.id,
+      rtpCapabilities,
+      paused: true,
+      appData: { producerPeerId },
+    });
     consumerPeer.addConsumer(consumer);
     onClosed(consumer, () => {
       if (!consumerPeer.closed) consumerPeer.channel.notify('consumerClosed', { consumerId: consumer.id });
@@ -281,7 +361,7 @@ export class Room extends EventEmitter<RoomEvents> {
     });
     try {
       await consumerPeer.channel.requestNewConsumer({
-        peerId: producerPeer.id,
+        peerId: producerPeerId,
         producerId: producer.id,
         id: consumer.id,
         kind: consumer.kind,
@@ -293,7 +373,15 @@ export class Room extends EventEmitter<RoomEvents> {
       consumer.close();
       throw error;
     }
-    if (!consumer.closed) await consumer.resume();
+    if (consumer.closed) return;
+    if (this.#flows(consumerPeer.id, producerPeerId)) await consumer.resume();
+    onFlowing?.();
+  }
+
+  /** Media flows between two participants unless one of them is on hold; playback always flows. */
+  #flows(consumerPeerId: string, producerPeerId: string): boolean {
+    if (producerPeerId === PLAYBACK_PEER_ID) return true;
+    return !this.#isolated.has(consumerPeerId) && !this.#isolated.has(producerPeerId);
   }
 
   async #clientCall<T>(call: () => Promise<T>, message: string): Promise<T> {

@@ -1,6 +1,7 @@
 /** The SFU's rooms by id: creation (idempotent, placed on the least-loaded worker), lookup, closing. */
 import type { Logger } from './logger.ts';
 import type { WebRtcListen } from './mediasoup-adapter.ts';
+import type { PlaybackDeps } from './playback/RoomPlaybacks.ts';
 import { Room } from './Room.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
@@ -10,6 +11,7 @@ export interface RoomRegistryOptions {
   idleMs: number;
   logger: Logger;
   isParameterError: (error: unknown) => boolean;
+  playback: PlaybackDeps;
 }
 
 export class RoomRegistry {
@@ -48,9 +50,9 @@ export class RoomRegistry {
 
   async #create(roomId: string): Promise<Room> {
     if (this.#closed) throw new Error('The SFU is shutting down');
-    const { pool, listen, idleMs, logger, isParameterError } = this.#options;
+    const { pool, listen, idleMs, logger, isParameterError, playback } = this.#options;
     const router = await pool.createRouter();
-    const room = new Room({ id: roomId, router, listen, idleMs, logger, isParameterError });
+    const room = new Room({ id: roomId, router, listen, idleMs, logger, isParameterError, playback });
     this.#rooms.set(roomId, room);
     room.once('@close', () => {
       if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);

@@ -67,7 +67,7 @@ describe('control API', () => {
 
   it('GET /rooms/:id summarises peers and producers; stats carry mediasoup getStats()', async () => {
     await sfu.client.createRoom('call-4');
-    assert.deepEqual(await sfu.client.getRoom('call-4'), { roomId: 'call-4', peers: [] });
+    assert.deepEqual(await sfu.client.getRoom('call-4'), { roomId: 'call-4', peers: [], playbacks: [], isolated: [] });
     const socket = await connect(sfu.signalUrl, await sfu.token('call-4', { sub: 'agent-7', publish: ['audio'] }));
     try {
       const transport = await ok(socket, 'createTransport', { direction: 'send' });
@@ -81,6 +81,8 @@ describe('control API', () => {
       assert.deepEqual(summary, {
         roomId: 'call-4',
         peers: [{ peerId: 'agent-7', role: 'agent', producers: [{ id, kind: 'audio', paused: false }] }],
+        playbacks: [],
+        isolated: [],
       });
       const stats = (await sfu.client.getStats('call-4')) as RoomStats;
       const peer = stats.peers[0];

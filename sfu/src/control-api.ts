@@ -4,23 +4,41 @@
  *   GET    /rooms/:roomId                    → RoomSummary
  *   GET    /rooms/:roomId/stats              → RoomStats
  *   DELETE /rooms/:roomId         {reason}?  → 204 (404 when unknown)
+ *   PUT    /rooms/:roomId/peers/:peerId/playback   PlaybackProgram → 200 PlaybackStarted
+ *   DELETE /rooms/:roomId/peers/:peerId/playback   → 204 (silence at once)
+ *   PUT    /rooms/:roomId/peers/:peerId/isolation  {isolated} → 204 (hold)
+ *   HEAD   /prompts/:hash                    → 200 when held, 404 otherwise
+ *   PUT    /prompts/:hash                    Ogg Opus bytes → 204 (checked against the hash)
  *   GET    /health                           → SfuHealth
  * Errors are `{ error: { code, message } }` with the contract's HTTP status.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { ERROR_STATUS, roomCloseSchema, roomCreateSchema, type RoomCreated, type SfuHealth } from '@cc/contracts';
+import {
+  ERROR_STATUS,
+  isolationSchema,
+  playbackProgramSchema,
+  promptHashSchema,
+  roomCloseSchema,
+  roomCreateSchema,
+  type RoomCreated,
+  type SfuHealth,
+} from '@cc/contracts';
 import { SfuError, toErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
+import type { PromptLibrary } from './playback/PromptLibrary.ts';
 import type { RoomRegistry } from './RoomRegistry.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
+/** Largest prompt file accepted (converted prompts are small: 4 MB of upload becomes far less Opus). */
+const MAX_PROMPT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_CLOSE_REASON = 'closed';
 
 export interface ControlApiDeps {
   rooms: RoomRegistry;
   pool: WorkerPool;
+  prompts: PromptLibrary;
   controlSecret: string;
   /** Signaling URL handed out with each room (read late: the port may be bound after this is built). */
   signalUrl: () => string;
@@ -43,15 +61,19 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new SfuError('bad_request', 'Body too large');
+    if (size > maxBytes) throw new SfuError('bad_request', 'Body too large');
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req, MAX_BODY_BYTES)).toString('utf8').trim();
   if (text === '') return undefined;
   try {
     return JSON.parse(text);
@@ -61,7 +83,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export function controlApi(deps: ControlApiDeps): RequestListener {
-  const { rooms, pool, logger } = deps;
+  const { rooms, pool, prompts, logger } = deps;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!authorized(req.headers.authorization, deps.controlSecret)) {
@@ -76,6 +98,18 @@ export function controlApi(deps: ControlApiDeps): RequestListener {
       send(res, 200, health);
       return;
     }
+    if (parts[0] === 'prompts' && parts.length === 2) {
+      const hash = promptHashSchema.parse(parts[1]);
+      if (method === 'HEAD') {
+        send(res, prompts.has(hash) ? 200 : 404);
+        return;
+      }
+      if (method === 'PUT') {
+        prompts.add(hash, await readBody(req, MAX_PROMPT_BYTES));
+        send(res, 204);
+        return;
+      }
+    }
     if (parts[0] !== 'rooms') throw new SfuError('not_found', 'No such endpoint');
 
     if (parts.length === 1 && method === 'POST') {
@@ -86,7 +120,12 @@ export function controlApi(deps: ControlApiDeps): RequestListener {
       return;
     }
     const roomId = parts[1];
-    if (roomId === undefined || parts.length > 3) throw new SfuError('not_found', 'No such endpoint');
+    if (roomId === undefined) throw new SfuError('not_found', 'No such endpoint');
+    if (parts.length === 5 && parts[2] === 'peers') {
+      await peerRoute(roomId, parts[3] ?? '', parts[4] ?? '', method, req, res);
+      return;
+    }
+    if (parts.length > 3) throw new SfuError('not_found', 'No such endpoint');
     const room = rooms.get(roomId);
     if (parts.length === 2 && method === 'DELETE') {
       const { reason } = roomCloseSchema.parse((await readJson(req)) ?? {});
@@ -102,6 +141,30 @@ export function controlApi(deps: ControlApiDeps): RequestListener {
     }
     if (parts[2] === 'stats') {
       send(res, 200, await room.stats());
+      return;
+    }
+    throw new SfuError('not_found', 'No such endpoint');
+  }
+
+  /** What the routing service asks of one participant: playback and hold. */
+  async function peerRoute(roomId: string, peerId: string, what: string, method: string, req: IncomingMessage, res: ServerResponse) {
+    if (what === 'playback' && method === 'PUT') {
+      const program = playbackProgramSchema.parse(await readJson(req));
+      const { room } = await rooms.getOrCreate(roomId);
+      send(res, 200, await room.play(peerId, program));
+      return;
+    }
+    const room = rooms.get(roomId);
+    if (what === 'playback' && method === 'DELETE') {
+      room?.stopPlayback(peerId);
+      send(res, 204);
+      return;
+    }
+    if (what === 'isolation' && method === 'PUT') {
+      const { isolated } = isolationSchema.parse(await readJson(req));
+      if (!room) throw new SfuError('not_found', 'No such room');
+      await room.setIsolated(peerId, isolated);
+      send(res, 204);
       return;
     }
     throw new SfuError('not_found', 'No such endpoint');

@@ -3,7 +3,7 @@
  *   const sfu = new SfuControlClient('http://127.0.0.1:4002', secret);
  *   const { signalUrl } = await sfu.createRoom(callId);
  */
-import type { ErrorBody, RoomCreated, RoomStats, RoomSummary, SfuHealth } from '@cc/contracts';
+import type { ErrorBody, PlaybackProgramInput, PlaybackStarted, RoomCreated, RoomStats, RoomSummary, SfuHealth } from '@cc/contracts';
 
 /** Default time-out of one control request, in milliseconds. */
 export const CONTROL_TIMEOUT_MS = 5_000;
@@ -52,20 +52,55 @@ export class SfuControlClient {
     return this.#request<RoomStats>('GET', `/rooms/${encodeURIComponent(roomId)}/stats`, undefined, { allowNotFound: true });
   }
 
+  /** Whether the SFU holds this prompt (by the SHA-256 of its Ogg Opus file). */
+  async hasPrompt(hash: string): Promise<boolean> {
+    return (await this.#request('HEAD', `/prompts/${hash}`, undefined, { allowNotFound: true, expectBody: false })) !== null;
+  }
+
+  /** Gives the SFU a prompt; the SFU checks the file against the hash. */
+  async uploadPrompt(hash: string, file: Uint8Array): Promise<void> {
+    await this.#request('PUT', `/prompts/${hash}`, file);
+  }
+
+  /** Plays a program to one participant of the room (see PlaybackProgram); `prompt_missing` when a prompt is not uploaded. */
+  async play(roomId: string, peerId: string, program: PlaybackProgramInput): Promise<PlaybackStarted> {
+    return (await this.#request<PlaybackStarted>('PUT', this.#peerPath(roomId, peerId, 'playback'), program)) as PlaybackStarted;
+  }
+
+  /** Silences what is played to the participant; an unknown room is not an error. */
+  async stopPlayback(roomId: string, peerId: string): Promise<void> {
+    await this.#request('DELETE', this.#peerPath(roomId, peerId, 'playback'));
+  }
+
+  /** Puts a participant on hold (neither hears nor is heard) or back. */
+  async setIsolated(roomId: string, peerId: string, isolated: boolean): Promise<void> {
+    await this.#request('PUT', this.#peerPath(roomId, peerId, 'isolation'), { isolated });
+  }
+
   async health(): Promise<SfuHealth> {
     return (await this.#request<SfuHealth>('GET', '/health')) as SfuHealth;
   }
 
-  async #request<T>(method: string, path: string, body?: unknown, options: { allowNotFound?: boolean } = {}): Promise<T | null> {
+  #peerPath(roomId: string, peerId: string, what: string): string {
+    return `/rooms/${encodeURIComponent(roomId)}/peers/${encodeURIComponent(peerId)}/${what}`;
+  }
+
+  async #request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { allowNotFound?: boolean; expectBody?: boolean } = {},
+  ): Promise<T | null> {
+    const binary = body instanceof Uint8Array;
     let res: Response;
     try {
       res = await fetch(`${this.#baseUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.#secret}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': binary ? 'audio/ogg' : 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : binary ? body : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
@@ -84,6 +119,10 @@ export class SfuControlClient {
       );
     }
     if (res.status === 204) return null;
+    if (options.expectBody === false) {
+      await res.body?.cancel();
+      return {} as T;
+    }
     return (await res.json()) as T;
   }
 }

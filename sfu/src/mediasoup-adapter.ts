@@ -12,6 +12,7 @@ export type Worker = ms.Worker;
 export type Router = ms.Router;
 export type Transport = ms.Transport;
 export type WebRtcTransport = ms.WebRtcTransport;
+export type DirectTransport = ms.DirectTransport;
 export type Producer = ms.Producer;
 export type Consumer = ms.Consumer;
 export type RtpCapabilities = ms.RtpCapabilities;
@@ -65,6 +66,22 @@ export async function createWebRtcTransport(router: Router, listen: WebRtcListen
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,
+  });
+}
+
+/** The room's in-process transport that server-played audio (prompts, music) is produced on. */
+export async function createDirectTransport(router: Router): Promise<DirectTransport> {
+  return router.createDirectTransport();
+}
+
+/** An Opus producer fed by `producer.send(rtpPacket)` with the given payload type and SSRC. */
+export async function createPlaybackProducer(transport: DirectTransport, payloadType: number, ssrc: number): Promise<Producer> {
+  return transport.produce({
+    kind: 'audio',
+    rtpParameters: {
+      codecs: [{ mimeType: 'audio/opus', payloadType, clockRate: 48000, channels: 2, rtcpFeedback: [] }],
+      encodings: [{ ssrc }],
+    },
   });
 }
 

@@ -5,6 +5,8 @@ import type { SfuConfig } from './config.ts';
 import { controlApi } from './control-api.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { isParameterError, loadMediasoup } from './mediasoup-adapter.ts';
+import { Pacer } from './playback/Pacer.ts';
+import { PromptLibrary } from './playback/PromptLibrary.ts';
 import { RoomRegistry } from './RoomRegistry.ts';
 import { attachSignaling } from './signaling.ts';
 import { WorkerPool } from './WorkerPool.ts';
@@ -52,7 +54,9 @@ export async function startSfu(config: SfuConfig, options: { logger?: Logger } =
     { logLevel: 'warn', rtcMinPort: config.rtc.minPort, rtcMaxPort: config.rtc.maxPort },
     logger,
   );
+  const prompts = new PromptLibrary();
   const rooms = new RoomRegistry({
+    playback: { library: prompts, pacer: new Pacer(logger) },
     pool,
     listen: { listenIp: config.rtc.listenIp, announcedIp: config.rtc.announcedIp },
     idleMs: config.roomIdleSeconds * 1000,
@@ -63,7 +67,9 @@ export async function startSfu(config: SfuConfig, options: { logger?: Logger } =
   let signalUrl = config.signal.publicUrl ?? '';
   const signalServer = createServer();
   const io = attachSignaling(signalServer, { rooms, mediaSecret: config.mediaSecret, logger });
-  const controlServer = createServer(controlApi({ rooms, pool, controlSecret: config.controlSecret, signalUrl: () => signalUrl, logger }));
+  const controlServer = createServer(
+    controlApi({ rooms, pool, prompts, controlSecret: config.controlSecret, signalUrl: () => signalUrl, logger }),
+  );
 
   let closed = false;
   async function close(): Promise<void> {

@@ -5,12 +5,14 @@ import type { NewConsumer } from '@cc/contracts';
 import {
   audioRtpParameters,
   connect,
+  consumerPaused,
   disconnected,
   next,
   ok,
   request,
   startTestSfu,
   videoRtpParameters,
+  until,
   type ClientSocket,
   type TestSfu,
 } from './testing.ts';
@@ -290,20 +292,6 @@ function assertConsumer(consumer: NewConsumer, expected: Pick<NewConsumer, 'peer
     { ...expected, producerPaused: false },
   );
   assert.ok(Array.isArray(consumer.rtpParameters['codecs']));
-}
-
-async function consumerPaused(sfu: TestSfu, room: string, peerId: string, consumerId: string): Promise<boolean | undefined> {
-  const stats = await sfu.client.getStats(room);
-  return stats?.peers.find((p) => p.peerId === peerId)?.consumers.find((c) => c.id === consumerId)?.paused;
-}
-
-/** Polls a condition the SFU reaches asynchronously (no fixed sleeps). */
-async function until(condition: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function signJoinTokenWith(secret: string, claims: { room: string }, exp?: number): Promise<string> {

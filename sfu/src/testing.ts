@@ -1,5 +1,7 @@
 /** Helpers for this workspace's tests: a real SFU (real mediasoup worker) and real Socket.IO clients. */
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, SfuClientToServerEvents, SfuServerToClientEvents } from '@cc/contracts';
 import { signJoinToken, type JoinClaims } from '@cc/contracts/join-token';
@@ -118,4 +120,35 @@ export function videoRtpParameters(ssrc = 22222222): Record<string, unknown> {
 /** Resolves with the reason when the socket disconnects. */
 export function disconnected(socket: ClientSocket): Promise<string> {
   return new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+}
+
+/** An Ogg Opus file of a sine tone (Debian's ffmpeg), as the routing service's prompt conversion makes them. */
+export function toneOgg(frequency: number, seconds: number): Buffer {
+  return execFileSync(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`],
+      ...['-c:a', 'libopus', '-b:a', '32k', '-frame_duration', '20', '-ac', '1', '-f', 'ogg', '-'],
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Whether the SFU holds this consumer paused (server side), per getStats. */
+export async function consumerPaused(sfu: TestSfu, room: string, peerId: string, consumerId: string): Promise<boolean | undefined> {
+  const stats = await sfu.client.getStats(room);
+  return stats?.peers.find((p) => p.peerId === peerId)?.consumers.find((c) => c.id === consumerId)?.paused;
+}
+
+/** Polls a condition the SFU reaches asynchronously (no fixed sleeps). */
+export async function until(condition: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
