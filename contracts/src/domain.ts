@@ -50,6 +50,8 @@ export const CALL_EVENT_TYPES = [
   'call_answered',
   'call_ended',
   'call_abandoned',
+  'max_wait_reached',
+  'call_timed_out',
   'call_failed',
   'wrap_up_started',
   'wrap_up_extended',

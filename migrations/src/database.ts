@@ -150,6 +150,8 @@ export interface CallTable {
   answered_at: Timestamp | null;
   ended_at: Timestamp | null;
   end_reason: string | null;
+  /** Set while the call's last message plays (maximum wait reached): no longer offered. */
+  waiting_ends_at: Timestamp | null;
 }
 
 export interface CallOfferTable {
@@ -182,7 +184,8 @@ export interface WrapUpTable {
 }
 
 /** `reconnect_grace`: a customer out of touch this long has left (one per call, pushed forward while they are connected). */
-export const TIMER_KINDS = ['ring_timeout', 'wrap_up_end', 'reconnect_grace'] as const;
+/** `max_wait`: the call waited its queue's maximum, the last message starts; `waiting_end`: it has played, the call ends as timed_out. */
+export const TIMER_KINDS = ['ring_timeout', 'wrap_up_end', 'reconnect_grace', 'max_wait', 'waiting_end'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
 export interface TimerTable {
@@ -193,6 +196,62 @@ export interface TimerTable {
   agent_id: string | null;
   due_at: Timestamp;
   created_at: CreatedAt;
+}
+
+/** Ogg Opus audio of prompts, by the SHA-256 of the file. */
+export interface PromptAudioTable {
+  hash: string;
+  ogg: Buffer;
+  duration_ms: number;
+  created_at: CreatedAt;
+}
+
+/** Synthesised speech by a hash of its inputs, so the same sentence is synthesised once. */
+export interface SpeechCacheTable {
+  key: string;
+  audio_hash: string;
+  created_at: CreatedAt;
+}
+
+export type PromptSource = 'speech' | 'file';
+
+export interface PromptTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  source: PromptSource;
+  /** Speech prompts: what is said, in which language, voice and rate (words per minute). */
+  text: string | null;
+  language: string | null;
+  voice: string | null;
+  speech_rate: number | null;
+  /** File prompts: the uploaded file's name. */
+  file_name: string | null;
+  audio_hash: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A word the organisation wants said differently (applied before synthesis). */
+export interface PronunciationTable {
+  organisation_id: string;
+  word: string;
+  spoken_as: string;
+}
+
+export interface WaitingStrategyTable {
+  queue_id: string;
+  greeting_enabled: Generated<boolean>;
+  greeting_prompt_id: string | null;
+  music_enabled: Generated<boolean>;
+  /** Null: the built-in music. */
+  music_prompt_id: string | null;
+  announcement_enabled: Generated<boolean>;
+  announcement_prompt_id: string | null;
+  announcement_every_seconds: Generated<number>;
+  max_wait_enabled: Generated<boolean>;
+  max_wait_seconds: Generated<number>;
+  last_message_prompt_id: string | null;
 }
 
 /** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
@@ -218,6 +277,11 @@ export interface Database {
   call_event: CallEventTable;
   wrap_up: WrapUpTable;
   timer: TimerTable;
+  prompt_audio: PromptAudioTable;
+  speech_cache: SpeechCacheTable;
+  prompt: PromptTable;
+  pronunciation: PronunciationTable;
+  waiting_strategy: WaitingStrategyTable;
   socket_io_attachments: SocketIoAttachmentsTable;
 }
 
@@ -237,3 +301,5 @@ export type CallUpdate = Updateable<CallTable>;
 export type CallEvent = Selectable<CallEventTable>;
 export type WrapUp = Selectable<WrapUpTable>;
 export type Timer = Selectable<TimerTable>;
+export type Prompt = Selectable<PromptTable>;
+export type WaitingStrategy = Selectable<WaitingStrategyTable>;

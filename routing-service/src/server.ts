@@ -16,11 +16,13 @@ import { authRoutes, sessionMiddleware } from './http/auth.ts';
 import { callLinkRoutes } from './http/call-links.ts';
 import { resumeCredentials } from './call-links/resume.ts';
 import { consoleRoutes } from './http/console.ts';
+import { promptRoutes } from './http/prompts.ts';
 import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
+import { loadAudio } from './prompts/prompts.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
@@ -55,7 +57,8 @@ export interface RoutingService {
 export async function startRoutingService(deps: RoutingServiceDeps): Promise<RoutingService> {
   const { config, db, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const media = deps.media ?? sfuRooms(config.SFU_CONTROL_URL, config.SFU_CONTROL_SECRET, config.MEDIA_SECRET);
+  const media =
+    deps.media ?? sfuRooms(config.SFU_CONTROL_URL, config.SFU_CONTROL_SECRET, config.MEDIA_SECRET, (hash) => loadAudio(db, hash));
 
   const io = new SocketServer<RoutingClientToServerEvents, RoutingServerToClientEvents, Record<string, never>, RoutingSocketData>({
     serveClient: false,
@@ -123,6 +126,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
   api.use(organisationRoutes({ db, engine }));
   api.use(consoleRoutes({ db, engine }));
+  api.use(promptRoutes({ db }));
   api.use(historyRoutes({ db }));
   api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
   api.use(errorMiddleware(logger));

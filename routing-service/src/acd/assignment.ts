@@ -47,6 +47,8 @@ export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffer
     .selectAll()
     .where('queue_id', '=', queueId)
     .where('state', '=', 'queued')
+    // A call whose last message is playing (maximum wait reached) is no longer offered.
+    .where('waiting_ends_at', 'is', null)
     .orderBy('priority', 'desc')
     .orderBy('queued_at')
     .limit(SCAN_LIMIT)

@@ -1,4 +1,5 @@
 import type { Notice } from '@cc/contracts';
+import type { PlaybackIntent } from './waiting.ts';
 
 /**
  * What one transaction changed, collected while it runs and acted on after it commits:
@@ -17,6 +18,8 @@ export class Changes {
    */
   readonly reconfigured = new Set<string>();
   readonly roomsToClose = new Map<string, string>();
+  /** What to play to each call's customer (by call id; the last intent of the transaction wins). */
+  readonly playbacks = new Map<string, PlaybackIntent>();
   readonly notices: { agentId: string; notice: Notice }[] = [];
   earliestTimer: Date | null = null;
 

@@ -5,7 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { WRAP_UP_EXTENSION_SECONDS, type AgentChosenStatus, type CallMedia, type ConversationStatus, type MediaJoin } from '@cc/contracts';
+import {
+  assertUnreachable,
+  WRAP_UP_EXTENSION_SECONDS,
+  type AgentChosenStatus,
+  type CallMedia,
+  type ConversationStatus,
+  type MediaJoin,
+} from '@cc/contracts';
 import type { Call, Database, Timer } from '@cc/migrations';
 import type { Clock } from '../clock.ts';
 import { AppError, invalidTransition } from '../errors.ts';
@@ -21,6 +28,7 @@ import { abandon, closeOffer, lockOpenOffers, offerCall, stopRinging } from './r
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
 import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
+import { maxWaitReached, startWaiting, stopWaiting, waitingEnded, waitingProgram, type PlaybackIntent } from './waiting.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
   holdReconnectGrace,
@@ -110,6 +118,7 @@ export class AcdEngine {
         changes.calls.add(callId);
         changes.queues.add(queueId);
         await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
+        await startWaiting(trx, changes, created);
         return created;
       });
       return { call, join };
@@ -168,6 +177,7 @@ export class AcdEngine {
       await trx.updateTable('call').set({ state: 'connected', agent_id: agentId, answered_at: now }).where('id', '=', callId).execute();
       await closeOffer(trx, callId, agentId, 'answered', now);
       await cancelTimers(trx, callId, 'ring_timeout');
+      await stopWaiting(trx, changes, call);
       // First answer wins (ring_all): the others stop ringing at once.
       for (const other of ringing.filter((id) => id !== agentId)) {
         await closeOffer(trx, callId, other, 'cancelled', now);
@@ -348,6 +358,12 @@ export class AcdEngine {
       case 'reconnect_grace':
         await this.#customerGone(trx, changes, timer.subject_id, now);
         return;
+      case 'max_wait':
+        await maxWaitReached(trx, changes, await lockCall(trx, timer.subject_id), now);
+        return;
+      case 'waiting_end':
+        await waitingEnded(trx, changes, await lockCall(trx, timer.subject_id), now);
+        return;
     }
   }
 
@@ -388,6 +404,7 @@ export class AcdEngine {
     for (const [roomId, reason] of changes.roomsToClose) {
       media.close(roomId, reason).catch((error: unknown) => logger.warn({ err: error, roomId }, 'closing a media room failed'));
     }
+    for (const [callId, intent] of changes.playbacks) void this.#play(callId, intent);
     const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
     if (awaitPublish) await published;
     if (!assign) return;
@@ -395,6 +412,29 @@ export class AcdEngine {
     // and the customer's call:start or the agent's hang-up must not wait for it. Tests wait
     // for the outcome (a snapshot, a row) instead. requestAssignment logs its own failures.
     for (const queueId of changes.queues) void this.requestAssignment(queueId);
+  }
+
+  /** Plays (or stops) what the customer hears; a failure leaves the call going, in silence, and is logged. */
+  async #play(callId: string, intent: PlaybackIntent): Promise<void> {
+    const { media, db, logger } = this.#deps;
+    const peerId = customerPeerId(callId);
+    try {
+      switch (intent.kind) {
+        case 'waiting':
+          await media.play(intent.roomId, peerId, await waitingProgram(db, intent.queueId));
+          return;
+        case 'last_message':
+          await media.play(intent.roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null });
+          return;
+        case 'stop':
+          await media.stopPlayback(intent.roomId, peerId);
+          return;
+        default:
+          assertUnreachable(intent);
+      }
+    } catch (error) {
+      logger.warn({ err: error, callId, playback: intent.kind }, 'playing to the customer failed');
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { MediaJoin } from '@cc/contracts';
+import type { MediaJoin, PlaybackProgramInput, PlaybackStarted } from '@cc/contracts';
 import type { JoinClaims } from '@cc/contracts/join-token';
 
 /** What the engine needs of the media tier: rooms per call and join tokens for them. */
@@ -7,4 +7,10 @@ export interface MediaRooms {
   join(roomId: string, claims: Omit<JoinClaims, 'room'>): Promise<MediaJoin>;
   /** Closes the room; an unknown room is not an error. */
   close(roomId: string, reason: string): Promise<void>;
+  /** Plays a program (prompt audio hashes) to one participant; replaces what played before. */
+  play(roomId: string, peerId: string, program: PlaybackProgramInput): Promise<PlaybackStarted>;
+  /** Silences what is played to the participant. */
+  stopPlayback(roomId: string, peerId: string): Promise<void>;
+  /** On hold: the participant neither hears nor is heard (playback still reaches them). */
+  setIsolated(roomId: string, peerId: string, isolated: boolean): Promise<void>;
 }

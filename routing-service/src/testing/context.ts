@@ -23,6 +23,7 @@ import type {
 import { freePort } from '@cc/migrations';
 import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
 import { loadConfig as loadSfuConfig } from '@cc/sfu/config';
+import { SfuControlClient } from '@cc/sfu/control-client';
 import { startSfu } from '@cc/sfu/server';
 import type { Clock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
@@ -40,6 +41,8 @@ export interface TestContext {
   t: TestDatabase;
   service: RoutingService;
   url: string;
+  /** The real SFU's control API, to look at rooms and what they play. */
+  sfu: SfuControlClient;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function startTestMedia() {
     TIMER_POLL_MS: '100',
     LOG_LEVEL: 'warn',
   };
-  return { t, sfu, env };
+  return { t, sfu, env: { ...env } };
 }
 
 /** The routing service on a fresh database and SFU; `clock` replaces the system clock (see testing/clock.ts). */
@@ -90,6 +93,7 @@ export async function startTestContext(options: { clock?: Clock } = {}): Promise
     t,
     service,
     url: service.url,
+    sfu: new SfuControlClient(sfu.controlUrl, env.SFU_CONTROL_SECRET),
     async close() {
       await service.close();
       await sfu.close();

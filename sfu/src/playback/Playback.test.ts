@@ -135,6 +135,17 @@ describe('playback', () => {
     close();
   });
 
+  it('announcements without music have silence between them', async () => {
+    const { playback, received, run, close } = await listen();
+    origin.set('f8fffe', 'silence');
+    playback.set({ intro: [], loop: null, interrupt: { everySeconds: 5, prompts: [hash.announcement] } });
+    await run(0, 5.2);
+    assert.deepEqual(runs(received), ['silence', 'announcement']);
+    assert.equal(received.filter((r) => r.name === 'silence').length, 250);
+    playback.close();
+    close();
+  });
+
   it('refuses a program naming a prompt it does not hold, and keeps the old one', async () => {
     const { playback, received, run, close } = await listen();
     playback.set({ intro: [], loop: hash.music, interrupt: null });

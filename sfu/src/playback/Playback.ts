@@ -17,6 +17,9 @@ export const PLAYBACK_PAYLOAD_TYPE = 100;
 /** After a stall longer than this (a blocked event loop), skip ahead rather than burst the backlog. */
 const MAX_BACKLOG_MS = 200;
 const SAMPLES_PER_MS = 48;
+/** 20 ms of Opus silence (CELT, one frame): the "loop" between announcements when there is no music. */
+const SILENCE: OggOpus = { channels: 1, durationMs: 20, packets: [{ data: Buffer.from([0xf8, 0xff, 0xfe]), samples: 960 }] };
+const SILENCE_HASH = '@silence';
 
 interface Cursor {
   prompt: OggOpus;
@@ -71,11 +74,14 @@ export class Playback implements Paced {
     const interrupt = program.interrupt
       ? { everyMs: program.interrupt.everySeconds * 1000, prompts: this.#library.resolve(program.interrupt.prompts) }
       : undefined;
-    const continuing = intro.length === 0 && program.loop !== null && this.#loop?.hash === program.loop;
+    // Announcements without music: silence between them.
+    const loopHash = program.loop ?? (interrupt ? SILENCE_HASH : null);
+    const loopPrompt = loop ?? (interrupt ? SILENCE : undefined);
+    const continuing = intro.length === 0 && loopHash !== null && this.#loop?.hash === loopHash;
     this.#interrupt = interrupt;
     if (!continuing) {
       this.#queue = intro.map((prompt) => ({ prompt, index: 0 }));
-      this.#loop = loop && program.loop ? { hash: program.loop, cursor: { prompt: loop, index: 0 } } : undefined;
+      this.#loop = loopPrompt && loopHash ? { hash: loopHash, cursor: { prompt: loopPrompt, index: 0 } } : undefined;
       this.#musicSinceInterruptMs = 0;
       this.#marker = true;
     }

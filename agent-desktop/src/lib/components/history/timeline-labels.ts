@@ -21,6 +21,10 @@ export function timelineLabel(event: CallTimelineEvent): string {
       return event.actorType === 'customer' ? 'Ended by customer' : event.actorType === 'agent' ? `Ended by ${who}` : 'Ended';
     case 'call_abandoned':
       return 'Customer left before an answer';
+    case 'max_wait_reached':
+      return 'Maximum wait reached: last message';
+    case 'call_timed_out':
+      return 'Ended: waited the maximum time';
     case 'call_failed':
       return 'Failed';
     case 'wrap_up_started':

@@ -1,0 +1,118 @@
+/**
+ * What a queued customer hears, from the engine's side (SPEC §8): the queue's waiting program
+ * is played by the real SFU to the customer while the call waits and stops when an agent
+ * answers; at the maximum wait nobody is offered the call any more, the last message plays,
+ * and the call ends as `timed_out`. (The audio itself is measured in Chromium: e2e.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DEFAULT_WAITING_STRATEGY, type PromptView } from '@cc/contracts';
+import {
+  AgentClient,
+  api,
+  CustomerClient,
+  createLink,
+  login,
+  ringingAgents,
+  seed,
+  startTestContext,
+  type TestContext,
+} from '../testing/context.ts';
+import { customerPeerId } from './engine.ts';
+
+let ctx: TestContext;
+before(async () => {
+  ctx = await startTestContext();
+});
+after(async () => {
+  await ctx.close();
+});
+
+async function center() {
+  const org = await seed(ctx, {
+    agents: [
+      { role: 'supervisor', name: 'Sam Supervisor', status: 'away' },
+      { name: 'Ada Agent', status: 'away' },
+    ],
+  });
+  const [supervisorEmail = '', agentEmail = ''] = org.emails;
+  const supervisor = await login(ctx, supervisorEmail);
+  const agentCookie = await login(ctx, agentEmail);
+  await ctx.t.db.updateTable('queue').set({ aaa_enabled: true }).where('id', '=', org.defaultQueueId).execute();
+  const prompt = async (name: string, text: string) =>
+    (await api<PromptView>(ctx, supervisor, 'POST', '/console/prompts/speech', { name, text })).body;
+  return { ...org, supervisor, agentCookie, agentId: org.ids[1] ?? '', prompt };
+}
+
+async function playbackOf(callId: string) {
+  return (await ctx.sfu.getRoom(callId))?.playbacks.find((p) => p.peerId === customerPeerId(callId));
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+test('a waiting call hears the queue’s program until an agent answers', async () => {
+  const c = await center();
+  const { token } = await createLink(ctx, c.supervisor, { type: 'one_time', routing: 'routing_rules', identity: 'carol@example.test' });
+  const customer = await CustomerClient.connect(ctx, token);
+  const { call } = await customer.start();
+  // Nobody is available: the call waits, and the SFU plays to the customer (the built-in music by default).
+  await until(async () => (await playbackOf(call.callId))?.playing === true);
+
+  const agent = await AgentClient.connect(ctx, c.agentCookie);
+  assert.ok((await agent.request('status:set', { status: 'available' })).ok);
+  await agent.waitFor((s) => s.call?.state === 'ringing');
+  assert.equal((await playbackOf(call.callId))?.playing, true, 'the music goes on while an agent rings');
+  assert.ok((await agent.request('call:answer', { callId: call.callId })).ok);
+  await until(async () => (await playbackOf(call.callId))?.playing === false);
+  agent.close();
+  customer.socket.close();
+});
+
+test('at the maximum wait nobody is offered the call, the last message plays, and the call times out', async () => {
+  const c = await center();
+  const goodbye = await c.prompt('Goodbye', 'We are sorry, nobody could take your call. Goodbye.');
+  const saved = await api(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/waiting-strategy`, {
+    ...DEFAULT_WAITING_STRATEGY,
+    maxWaitEnabled: true,
+    maxWaitSeconds: 5,
+    lastMessagePromptId: goodbye.id,
+  });
+  assert.equal(saved.status, 200);
+  const { token } = await createLink(ctx, c.supervisor, { type: 'one_time', routing: 'routing_rules', identity: 'dave@example.test' });
+  const customer = await CustomerClient.connect(ctx, token);
+  const { call } = await customer.start();
+  const startedAt = Date.now();
+
+  // The maximum wait is reached: the call is no longer offered, even to an agent who becomes free.
+  await until(
+    async () =>
+      (await ctx.t.db.selectFrom('call').select('waiting_ends_at').where('id', '=', call.callId).executeTakeFirstOrThrow())
+        .waiting_ends_at !== null,
+  );
+  assert.ok(Date.now() - startedAt >= 4_900, 'not before the maximum wait');
+  const agent = await AgentClient.connect(ctx, c.agentCookie);
+  assert.ok((await agent.request('status:set', { status: 'available' })).ok);
+  await agent.waitFor((s) => s.status === 'available');
+  await ctx.service.engine.requestAssignment(c.defaultQueueId);
+  assert.deepEqual(await ringingAgents(ctx, call.callId), []);
+  assert.equal((await playbackOf(call.callId))?.playing, true, 'the last message plays');
+
+  const ended = await customer.waitForState('timed_out', 15_000);
+  assert.equal(ended.state, 'timed_out');
+  const waited = Date.now() - startedAt;
+  assert.ok(waited >= 5_000 + goodbye.durationMs, `the call ended after its last message (${waited} ms)`);
+  const events = await ctx.t.db.selectFrom('call_event').select('type').where('call_id', '=', call.callId).orderBy('id').execute();
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['call_queued', 'max_wait_reached', 'call_timed_out'],
+  );
+  await until(async () => (await ctx.sfu.getRoom(call.callId)) === null);
+  agent.close();
+  customer.socket.close();
+});

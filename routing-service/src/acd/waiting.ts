@@ -1,0 +1,122 @@
+/**
+ * What a queued customer hears (SPEC §8), on the engine's side: a call entering its queue gets
+ * the queue's waiting program (greeting, music, announcement every N s) and, when the queue
+ * has a maximum wait, a durable `max_wait` timer. At the maximum the call stops being offered
+ * and its last message plays; a `waiting_end` timer then ends it as `timed_out`. What to play
+ * is decided in the transaction and played after commit (`Changes.playbacks`).
+ */
+import type { Call } from '@cc/migrations';
+import type { PlaybackProgramInput } from '@cc/contracts';
+import type { Changes } from './changes.ts';
+import { eventOf } from './calls.ts';
+import type { Db, Trx } from './db.ts';
+import { closeOffer, lockOpenOffers } from './ringing.ts';
+import { setAgentStatus } from './agent-status.ts';
+import { recordEvent, SYSTEM } from './timeline.ts';
+import { cancelTimers, scheduleTimer } from './timers.ts';
+import { builtInMusicAudio } from '../prompts/prompts.ts';
+
+/** What to play to a call's customer after the commit. */
+export type PlaybackIntent = { roomId: string } & (
+  { kind: 'waiting'; queueId: string } | { kind: 'last_message'; audioHash: string } | { kind: 'stop' }
+);
+
+/** A little silence after the last message before the call ends, so its last word is heard. */
+const LAST_MESSAGE_TAIL_MS = 700;
+
+/** A call entered its queue: its program plays after commit, and its maximum wait is armed. */
+export async function startWaiting(
+  trx: Trx,
+  changes: Changes,
+  call: Pick<Call, 'id' | 'organisation_id' | 'queue_id' | 'queued_at' | 'room_id'>,
+): Promise<void> {
+  const strategy = await trx
+    .selectFrom('waiting_strategy')
+    .select(['max_wait_enabled', 'max_wait_seconds'])
+    .where('queue_id', '=', call.queue_id)
+    .executeTakeFirst();
+  if (strategy?.max_wait_enabled) {
+    await scheduleTimer(trx, changes, {
+      organisationId: call.organisation_id,
+      kind: 'max_wait',
+      subjectId: call.id,
+      agentId: null,
+      dueAt: new Date(call.queued_at.getTime() + strategy.max_wait_seconds * 1000),
+    });
+  }
+  changes.playbacks.set(call.id, { kind: 'waiting', queueId: call.queue_id, roomId: call.room_id });
+}
+
+/** The call was answered: the waiting is over. */
+export async function stopWaiting(trx: Trx, changes: Changes, call: Pick<Call, 'id' | 'room_id'>): Promise<void> {
+  await cancelTimers(trx, call.id, 'max_wait');
+  changes.playbacks.set(call.id, { kind: 'stop', roomId: call.room_id });
+}
+
+/**
+ * The maximum wait is reached: no agent rings any more, the last message plays (when the
+ * queue has one) and the call ends as `timed_out` when it has played.
+ */
+export async function maxWaitReached(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
+  if ((call.state !== 'queued' && call.state !== 'ringing') || call.waiting_ends_at) return;
+  await cancelTimers(trx, call.id, 'ring_timeout');
+  for (const agentId of await lockOpenOffers(trx, call.id)) {
+    await closeOffer(trx, call.id, agentId, 'cancelled', now);
+    await setAgentStatus(trx, changes, agentId, 'available', null, now);
+  }
+  const last = await trx
+    .selectFrom('waiting_strategy as w')
+    .innerJoin('prompt as p', 'p.id', 'w.last_message_prompt_id')
+    .innerJoin('prompt_audio as a', 'a.hash', 'p.audio_hash')
+    .select(['a.hash', 'a.duration_ms'])
+    .where('w.queue_id', '=', call.queue_id)
+    .executeTakeFirst();
+  const endsAt = new Date(now.getTime() + (last ? last.duration_ms + LAST_MESSAGE_TAIL_MS : 0));
+  await trx.updateTable('call').set({ state: 'queued', waiting_ends_at: endsAt }).where('id', '=', call.id).execute();
+  await recordEvent(
+    trx,
+    eventOf(call, 'max_wait_reached', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
+  );
+  changes.playbacks.set(
+    call.id,
+    last ? { kind: 'last_message', audioHash: last.hash, roomId: call.room_id } : { kind: 'stop', roomId: call.room_id },
+  );
+  await scheduleTimer(trx, changes, {
+    organisationId: call.organisation_id,
+    kind: 'waiting_end',
+    subjectId: call.id,
+    agentId: null,
+    dueAt: endsAt,
+  });
+  changes.calls.add(call.id);
+}
+
+/** The last message has played: the call ends as `timed_out`. */
+export async function waitingEnded(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
+  if (call.state !== 'queued' || !call.waiting_ends_at) return;
+  await trx.updateTable('call').set({ state: 'timed_out', ended_at: now, end_reason: 'max_wait' }).where('id', '=', call.id).execute();
+  await recordEvent(
+    trx,
+    eventOf(call, 'call_timed_out', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
+  );
+  changes.calls.add(call.id);
+  changes.roomsToClose.set(call.room_id, 'timed_out');
+}
+
+/** The queue's waiting program as the SFU takes it: prompt ids resolved to audio hashes. */
+export async function waitingProgram(db: Db, queueId: string): Promise<PlaybackProgramInput> {
+  const strategy = await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
+  const audioOf = async (promptId: string | null) =>
+    promptId
+      ? ((await db.selectFrom('prompt').select('audio_hash').where('id', '=', promptId).executeTakeFirst())?.audio_hash ?? null)
+      : null;
+  const greeting = strategy?.greeting_enabled ? await audioOf(strategy.greeting_prompt_id) : null;
+  const musicOn = strategy?.music_enabled ?? true;
+  const music = musicOn ? ((await audioOf(strategy?.music_prompt_id ?? null)) ?? (await builtInMusicAudio(db))) : null;
+  const announcement = strategy?.announcement_enabled ? await audioOf(strategy.announcement_prompt_id) : null;
+  return {
+    intro: greeting ? [greeting] : [],
+    loop: music,
+    interrupt: announcement && music && strategy ? { everySeconds: strategy.announcement_every_seconds, prompts: [announcement] } : null,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Each queue's waiting strategy (SPEC §8): greeting, music, announcement every N s, maximum
+ * wait with a last message. A queue without a saved strategy has the defaults (music only).
+ * Prompts are the organisation's own; another organisation's prompt id is refused.
+ */
+import { DEFAULT_WAITING_STRATEGY, type WaitingStrategyView } from '@cc/contracts';
+import type { WaitingStrategy } from '@cc/migrations';
+import type { Db } from '../acd/db.ts';
+import { AppError, notFound } from '../errors.ts';
+
+async function queueOf(db: Db, organisationId: string, queueId: string): Promise<void> {
+  const queue = await db
+    .selectFrom('queue')
+    .select('id')
+    .where('id', '=', queueId)
+    .where('organisation_id', '=', organisationId)
+    .executeTakeFirst();
+  if (!queue) throw notFound('Queue');
+}
+
+function toView(row: WaitingStrategy | undefined): WaitingStrategyView {
+  if (!row) return { ...DEFAULT_WAITING_STRATEGY };
+  return {
+    greetingEnabled: row.greeting_enabled,
+    greetingPromptId: row.greeting_prompt_id,
+    musicEnabled: row.music_enabled,
+    musicPromptId: row.music_prompt_id,
+    announcementEnabled: row.announcement_enabled,
+    announcementPromptId: row.announcement_prompt_id,
+    announcementEverySeconds: row.announcement_every_seconds,
+    maxWaitEnabled: row.max_wait_enabled,
+    maxWaitSeconds: row.max_wait_seconds,
+    lastMessagePromptId: row.last_message_prompt_id,
+  };
+}
+
+export async function getWaitingStrategy(db: Db, organisationId: string, queueId: string): Promise<WaitingStrategyView> {
+  await queueOf(db, organisationId, queueId);
+  return toView(await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst());
+}
+
+/** Saves the whole strategy; calls already waiting keep what they hear, new calls get the new one. */
+export async function setWaitingStrategy(
+  db: Db,
+  organisationId: string,
+  queueId: string,
+  strategy: WaitingStrategyView,
+): Promise<WaitingStrategyView> {
+  await queueOf(db, organisationId, queueId);
+  const ids = [strategy.greetingPromptId, strategy.musicPromptId, strategy.announcementPromptId, strategy.lastMessagePromptId].filter(
+    (id): id is string => id !== null,
+  );
+  if (ids.length > 0) {
+    const found = await db.selectFrom('prompt').select('id').where('organisation_id', '=', organisationId).where('id', 'in', ids).execute();
+    if (found.length !== new Set(ids).size)
+      throw new AppError('bad_request', 'A chosen prompt does not exist any more. Choose it again from the list.');
+  }
+  const values = {
+    greeting_enabled: strategy.greetingEnabled,
+    greeting_prompt_id: strategy.greetingPromptId,
+    music_enabled: strategy.musicEnabled,
+    music_prompt_id: strategy.musicPromptId,
+    announcement_enabled: strategy.announcementEnabled,
+    announcement_prompt_id: strategy.announcementPromptId,
+    announcement_every_seconds: strategy.announcementEverySeconds,
+    max_wait_enabled: strategy.maxWaitEnabled,
+    max_wait_seconds: strategy.maxWaitSeconds,
+    last_message_prompt_id: strategy.lastMessagePromptId,
+  };
+  const row = await db
+    .insertInto('waiting_strategy')
+    .values({ queue_id: queueId, ...values })
+    .onConflict((oc) => oc.column('queue_id').doUpdateSet(values))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toView(row);
+}

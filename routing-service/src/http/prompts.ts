@@ -1,0 +1,154 @@
+/**
+ * Prompts, pronunciations and waiting strategies in the supervisor console (`/api/console`):
+ * supervisors and admins only. A file prompt is uploaded as the raw request body with
+ * Content-Type application/octet-stream (a type a cross-site form cannot send).
+ */
+import express, { Router, type Request, type RequestHandler } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import {
+  filePromptQuerySchema,
+  pronunciationsSetSchema,
+  PROMPT_FILE_MAX_BYTES,
+  speechPromptSchema,
+  waitingStrategySchema,
+} from '@cc/contracts';
+import type { Database } from '@cc/migrations';
+import { getWaitingStrategy, setWaitingStrategy } from '../console/waiting-strategies.ts';
+import { AppError, notFound } from '../errors.ts';
+import {
+  deletePrompt,
+  getPrompt,
+  listPronunciations,
+  listPrompts,
+  promptAudio,
+  saveFilePrompt,
+  saveSpeechPrompt,
+  setPronunciations,
+  voiceOptions,
+} from '../prompts/prompts.ts';
+import { parseBody, requireRole, route } from './support.ts';
+
+const idParam = z.object({ id: z.uuid() });
+
+function idOf(req: Request, what: string): string {
+  const parsed = idParam.safeParse(req.params);
+  if (!parsed.success) throw notFound(what);
+  return parsed.data.id;
+}
+
+const readRaw = express.raw({ type: 'application/octet-stream', limit: PROMPT_FILE_MAX_BYTES });
+/** Reads the upload; a file over the limit is refused with a message that says so. */
+const rawUpload: RequestHandler = (req, res, next) => {
+  readRaw(req, res, (error?: unknown) => {
+    if ((error as { type?: string } | undefined)?.type === 'entity.too.large') {
+      next(new AppError('bad_request', 'The file is larger than 4 MB. Upload a shorter or more compressed file.'));
+    } else next(error);
+  });
+};
+
+function uploadOf(req: Request): { name: string; fileName: string; file: Buffer } {
+  if (!req.is('application/octet-stream')) throw new AppError('bad_request', 'Send the file as application/octet-stream.');
+  const { name, fileName } = parseBody(filePromptQuerySchema, req.query);
+  const file = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  return { name, fileName, file };
+}
+
+export function promptRoutes(deps: { db: Kysely<Database> }): Router {
+  const { db } = deps;
+  const router = Router();
+  const supervisor = (res: express.Response) => requireRole(res, 'supervisor', 'admin');
+
+  router.get(
+    '/console/prompts',
+    route(async (_req, res) => {
+      res.json(await listPrompts(db, supervisor(res).organisationId));
+    }),
+  );
+  router.get(
+    '/console/voices',
+    route(async (_req, res) => {
+      supervisor(res);
+      res.json(await voiceOptions());
+    }),
+  );
+  router.post(
+    '/console/prompts/speech',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.status(201).json(await saveSpeechPrompt(db, user.organisationId, parseBody(speechPromptSchema, req.body)));
+    }),
+  );
+  router.put(
+    '/console/prompts/:id/speech',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      const id = idOf(req, 'Prompt');
+      await getPrompt(db, user.organisationId, id);
+      res.json(await saveSpeechPrompt(db, user.organisationId, parseBody(speechPromptSchema, req.body), id));
+    }),
+  );
+  router.post(
+    '/console/prompts/file',
+    rawUpload,
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.status(201).json(await saveFilePrompt(db, user.organisationId, uploadOf(req)));
+    }),
+  );
+  router.put(
+    '/console/prompts/:id/file',
+    rawUpload,
+    route(async (req, res) => {
+      const user = supervisor(res);
+      const id = idOf(req, 'Prompt');
+      await getPrompt(db, user.organisationId, id);
+      res.json(await saveFilePrompt(db, user.organisationId, uploadOf(req), id));
+    }),
+  );
+  router.get(
+    '/console/prompts/:id/audio',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      const audio = await promptAudio(db, user.organisationId, idOf(req, 'Prompt'));
+      res.type('audio/ogg').setHeader('cache-control', 'private, max-age=0').send(audio);
+    }),
+  );
+  router.delete(
+    '/console/prompts/:id',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      await deletePrompt(db, user.organisationId, idOf(req, 'Prompt'));
+      res.status(204).end();
+    }),
+  );
+  router.get(
+    '/console/pronunciations',
+    route(async (_req, res) => {
+      res.json(await listPronunciations(db, supervisor(res).organisationId));
+    }),
+  );
+  router.put(
+    '/console/pronunciations',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.json(await setPronunciations(db, user.organisationId, parseBody(pronunciationsSetSchema, req.body)));
+    }),
+  );
+  router.get(
+    '/console/queues/:id/waiting-strategy',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.json(await getWaitingStrategy(db, user.organisationId, idOf(req, 'Queue')));
+    }),
+  );
+  router.put(
+    '/console/queues/:id/waiting-strategy',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      const id = idOf(req, 'Queue');
+      res.json(await setWaitingStrategy(db, user.organisationId, id, parseBody(waitingStrategySchema, req.body)));
+    }),
+  );
+  return router;
+}

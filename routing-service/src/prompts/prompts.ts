@@ -1,0 +1,276 @@
+/**
+ * Prompts of an organisation (SPEC §8): text-to-speech or an uploaded file, converted once to
+ * Ogg Opus on save and stored by content hash (the same audio is stored once). Speech is
+ * synthesised after the organisation's custom pronunciations are applied, and cached by what
+ * was synthesised, so announcements made at run time (a queue position) cost one synthesis.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { parseOggOpus } from '@cc/sfu/ogg-opus';
+import {
+  PROMPT_FILE_MAX_BYTES,
+  type Pronunciation,
+  type PromptView,
+  type SpeechPromptRequest,
+  type VoiceOptions,
+  speechPromptSchema,
+} from '@cc/contracts';
+import type { Database, Prompt } from '@cc/migrations';
+import type { Db } from '../acd/db.ts';
+import { AppError, notFound } from '../errors.ts';
+import { builtInMusicWav, checkAudioFile, speak, toOggOpus, voices } from './audio.ts';
+
+export type Speech = Required<Omit<SpeechPromptRequest, 'name'>>;
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** Stores converted audio by its hash (once) and returns the hash. */
+export async function storeAudio(db: Db, ogg: Buffer): Promise<string> {
+  const hash = sha256(ogg);
+  const { durationMs } = parseOggOpus(ogg);
+  await db
+    .insertInto('prompt_audio')
+    .values({ hash, ogg, duration_ms: durationMs })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return hash;
+}
+
+export async function loadAudio(db: Db, hash: string): Promise<Buffer> {
+  const row = await db.selectFrom('prompt_audio').select('ogg').where('hash', '=', hash).executeTakeFirst();
+  if (!row) throw notFound('Prompt audio');
+  return row.ogg;
+}
+
+/** Whole words (any case) replaced by how the organisation wants them said. */
+export function applyPronunciations(text: string, pronunciations: readonly Pronunciation[]): string {
+  let result = text;
+  // Longest first, so "New York City" wins over "New York".
+  for (const { word, spokenAs } of [...pronunciations].sort((a, b) => b.word.length - a.word.length)) {
+    const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    result = result.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu'), spokenAs);
+  }
+  return result;
+}
+
+export async function listPronunciations(db: Db, organisationId: string): Promise<Pronunciation[]> {
+  const rows = await db
+    .selectFrom('pronunciation')
+    .select(['word', 'spoken_as'])
+    .where('organisation_id', '=', organisationId)
+    .orderBy('word')
+    .execute();
+  return rows.map((r) => ({ word: r.word, spokenAs: r.spoken_as }));
+}
+
+/** Replaces the organisation's whole pronunciation list (words compared without case). */
+export async function setPronunciations(db: Kysely<Database>, organisationId: string, list: Pronunciation[]): Promise<Pronunciation[]> {
+  const seen = new Set<string>();
+  for (const { word } of list) {
+    if (seen.has(word.toLowerCase())) throw new AppError('bad_request', `"${word}" is listed twice; list each word once.`);
+    seen.add(word.toLowerCase());
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('pronunciation').where('organisation_id', '=', organisationId).execute();
+    if (list.length > 0) {
+      await trx
+        .insertInto('pronunciation')
+        .values(list.map((p) => ({ organisation_id: organisationId, word: p.word, spoken_as: p.spokenAs })))
+        .execute();
+    }
+  });
+  return listPronunciations(db, organisationId);
+}
+
+export async function voiceOptions(): Promise<VoiceOptions> {
+  const { languages, voices: variants } = await voices();
+  return { languages, voices: variants };
+}
+
+async function checkVoice(speech: Speech): Promise<void> {
+  const options = await voices();
+  if (!options.codes.has(speech.language))
+    throw new AppError('bad_request', `There is no "${speech.language}" voice. Choose a language from the list.`);
+  if (!options.voices.includes(speech.voice))
+    throw new AppError('bad_request', `There is no voice "${speech.voice}". Choose a voice from the list.`);
+}
+
+/** Synthesises (or finds already synthesised) speech with the organisation's pronunciations; returns the audio hash. */
+export async function speechAudio(db: Db, organisationId: string, speech: Speech): Promise<string> {
+  const text = applyPronunciations(speech.text, await listPronunciations(db, organisationId));
+  const key = sha256(JSON.stringify({ text, language: speech.language, voice: speech.voice, rate: speech.speechRate }));
+  const cached = await db.selectFrom('speech_cache').select('audio_hash').where('key', '=', key).executeTakeFirst();
+  if (cached) return cached.audio_hash;
+  const hash = await storeAudio(db, await toOggOpus(await speak({ ...speech, text })));
+  await db
+    .insertInto('speech_cache')
+    .values({ key, audio_hash: hash })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return hash;
+}
+
+let builtInMusic: Promise<Buffer> | undefined;
+
+/** The built-in hold music's audio hash (synthesised and stored on first use; the same on every machine). */
+export async function builtInMusicAudio(db: Db): Promise<string> {
+  builtInMusic ??= toOggOpus(builtInMusicWav());
+  builtInMusic.catch(() => {
+    builtInMusic = undefined;
+  });
+  return storeAudio(db, await builtInMusic);
+}
+
+function toView(row: Prompt & { duration_ms: number }): PromptView {
+  return {
+    id: row.id,
+    name: row.name,
+    source: row.source,
+    text: row.text,
+    language: row.language,
+    voice: row.voice,
+    speechRate: row.speech_rate,
+    fileName: row.file_name,
+    durationMs: row.duration_ms,
+    audioUrl: `/api/console/prompts/${row.id}/audio`,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function promptsOf(db: Db, organisationId: string) {
+  return db
+    .selectFrom('prompt')
+    .innerJoin('prompt_audio', 'prompt_audio.hash', 'prompt.audio_hash')
+    .selectAll('prompt')
+    .select('prompt_audio.duration_ms')
+    .where('prompt.organisation_id', '=', organisationId);
+}
+
+export async function listPrompts(db: Db, organisationId: string): Promise<PromptView[]> {
+  return (await promptsOf(db, organisationId).orderBy('prompt.name').execute()).map(toView);
+}
+
+export async function getPrompt(db: Db, organisationId: string, id: string): Promise<PromptView> {
+  const row = await promptsOf(db, organisationId).where('prompt.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('Prompt');
+  return toView(row);
+}
+
+/** A unique-name violation, said plainly. */
+async function uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `A prompt named "${name}" already exists.`);
+    throw error;
+  }
+}
+
+export async function saveSpeechPrompt(db: Db, organisationId: string, request: SpeechPromptRequest, id?: string): Promise<PromptView> {
+  const { name, ...speech } = speechPromptSchema.parse(request);
+  await checkVoice(speech);
+  const audioHash = await speechAudio(db, organisationId, speech);
+  const values = {
+    name,
+    source: 'speech' as const,
+    text: speech.text,
+    language: speech.language,
+    voice: speech.voice,
+    speech_rate: speech.speechRate,
+    file_name: null,
+    audio_hash: audioHash,
+  };
+  const saved = await uniqueName(name, () =>
+    id
+      ? db
+          .updateTable('prompt')
+          .set({ ...values, updated_at: sql<Date>`now()` })
+          .where('id', '=', id)
+          .where('organisation_id', '=', organisationId)
+          .returning('id')
+          .executeTakeFirst()
+      : db
+          .insertInto('prompt')
+          .values({ ...values, organisation_id: organisationId })
+          .returning('id')
+          .executeTakeFirst(),
+  );
+  if (!saved) throw notFound('Prompt');
+  return getPrompt(db, organisationId, saved.id);
+}
+
+/** An uploaded file: checked (size, kind), converted once, stored. */
+export async function saveFilePrompt(
+  db: Db,
+  organisationId: string,
+  upload: { name: string; fileName: string; file: Buffer },
+  id?: string,
+): Promise<PromptView> {
+  if (upload.file.length === 0) throw new AppError('bad_request', 'The file is empty.');
+  if (upload.file.length > PROMPT_FILE_MAX_BYTES)
+    throw new AppError('bad_request', 'The file is larger than 4 MB. Upload a shorter or more compressed file.');
+  await checkAudioFile(upload.file);
+  const audioHash = await storeAudio(db, await toOggOpus(upload.file));
+  const values = {
+    name: upload.name,
+    source: 'file' as const,
+    text: null,
+    language: null,
+    voice: null,
+    speech_rate: null,
+    file_name: upload.fileName,
+    audio_hash: audioHash,
+  };
+  const saved = await uniqueName(upload.name, () =>
+    id
+      ? db
+          .updateTable('prompt')
+          .set({ ...values, updated_at: sql<Date>`now()` })
+          .where('id', '=', id)
+          .where('organisation_id', '=', organisationId)
+          .returning('id')
+          .executeTakeFirst()
+      : db
+          .insertInto('prompt')
+          .values({ ...values, organisation_id: organisationId })
+          .returning('id')
+          .executeTakeFirst(),
+  );
+  if (!saved) throw notFound('Prompt');
+  return getPrompt(db, organisationId, saved.id);
+}
+
+/** A prompt a waiting strategy uses cannot be deleted: the message names the queues. */
+export async function deletePrompt(db: Kysely<Database>, organisationId: string, id: string): Promise<void> {
+  await getPrompt(db, organisationId, id);
+  const users = await db
+    .selectFrom('waiting_strategy')
+    .innerJoin('queue', 'queue.id', 'waiting_strategy.queue_id')
+    .select('queue.name')
+    .where((eb) =>
+      eb.or(
+        ['greeting_prompt_id', 'music_prompt_id', 'announcement_prompt_id', 'last_message_prompt_id'].map((column) =>
+          eb(eb.ref(`waiting_strategy.${column}` as 'waiting_strategy.greeting_prompt_id'), '=', id),
+        ),
+      ),
+    )
+    .execute();
+  if (users.length > 0)
+    throw new AppError(
+      'conflict',
+      `This prompt is in use by ${users.map((u) => `"${u.name}"`).join(', ')}. Choose another prompt there first.`,
+    );
+  await db.deleteFrom('prompt').where('id', '=', id).where('organisation_id', '=', organisationId).execute();
+}
+
+/** The prompt's audio for the console's preview. */
+export async function promptAudio(db: Db, organisationId: string, id: string): Promise<Buffer> {
+  const row = await db
+    .selectFrom('prompt')
+    .select('audio_hash')
+    .where('id', '=', id)
+    .where('organisation_id', '=', organisationId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Prompt');
+  return loadAudio(db, row.audio_hash);
+}
