@@ -120,6 +120,13 @@ export class CustomerCall {
     }
   }
 
+  /** Why the call ended, when the customer should know more than "Call ended". */
+  get endNote(): string | null {
+    if (this.#phase !== 'ended') return null;
+    if (this.#call?.state === 'timed_out') return 'No agent could take your call in time. Please try again later.';
+    return null;
+  }
+
   /** Devices first: without permission nothing is created and no socket is opened. */
   async start(kind: CallMedia): Promise<void> {
     if (this.#phase === 'starting' || this.#phase === 'active') return;

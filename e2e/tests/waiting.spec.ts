@@ -1,0 +1,122 @@
+/**
+ * What a queued customer hears (SPEC §8), measured in Chromium: the greeting (a 1 kHz test
+ * tone) plays before the music (400 Hz), the customer hears sound all the while they wait,
+ * the music stops when an agent answers, and at the maximum wait the last message (2 kHz)
+ * plays before the call ends as timed out.
+ */
+import type { Page } from '@playwright/test';
+import type { PromptView, WaitingStrategyView } from '@cc/contracts';
+import { DEFAULT_WAITING_STRATEGY } from '@cc/contracts';
+import { classify, heard, listen, samples, SOUND_RMS, toneWav } from '../fixtures/audio.ts';
+import { createLinkInDesktop, expect, expectMediaFlowing, test } from '../fixtures/center.ts';
+
+const TONES = { greeting: 1000, music: 400, last: 2000 };
+
+async function uploadTone(page: Page, name: string, frequency: number, seconds: number): Promise<PromptView> {
+  const res = await page.request.post(`/api/console/prompts/file?name=${encodeURIComponent(name)}&fileName=${name}.wav`, {
+    headers: { 'content-type': 'application/octet-stream' },
+    data: toneWav(frequency, seconds),
+  });
+  expect(res.status()).toBe(201);
+  return (await res.json()) as PromptView;
+}
+
+async function setStrategy(page: Page, queueId: string, strategy: Partial<WaitingStrategyView>): Promise<void> {
+  const res = await page.request.put(`/api/console/queues/${queueId}/waiting-strategy`, {
+    data: { ...DEFAULT_WAITING_STRATEGY, ...strategy },
+  });
+  expect(res.status()).toBe(200);
+}
+
+/** The track the server plays on: the first received track with sound. */
+async function playbackTrack(page: Page): Promise<string> {
+  let track = '';
+  await expect
+    .poll(
+      async () => {
+        track = (await samples(page)).find((s) => s.rms > SOUND_RMS)?.track ?? '';
+        return track;
+      },
+      { timeout: 15_000 },
+    )
+    .not.toBe('');
+  return track;
+}
+
+test('the greeting plays before the music, the customer hears sound while waiting, and the music stops on answer', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+  db,
+}) => {
+  const org = await seedOrg({ agents: [{ name: 'Sam Supervisor', role: 'supervisor' }, { name: 'Ada Agent' }] });
+  await db.updateTable('queue').set({ aaa_enabled: true }).where('id', '=', org.defaultQueueId).execute();
+  const supervisor = await agentPage(org.agents[0]?.email ?? '');
+  const greeting = await uploadTone(supervisor, 'Greeting tone', TONES.greeting, 1.5);
+  const music = await uploadTone(supervisor, 'Music tone', TONES.music, 1);
+  await setStrategy(supervisor, org.defaultQueueId, { greetingEnabled: true, greetingPromptId: greeting.id, musicPromptId: music.id });
+  const url = await createLinkInDesktop(supervisor, { identity: 'carol@example.test' });
+
+  const customer = await customerPage();
+  await customer.goto(url);
+  await customer.getByRole('button', { name: 'Start audio call' }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Waiting for an agent/);
+  await listen(customer);
+  const track = await playbackTrack(customer);
+  // Two seconds of music after the greeting.
+  await expect
+    .poll(async () => (await samples(customer)).filter((s) => s.track === track && classify(s, TONES) === 'music').length, {
+      timeout: 15_000,
+    })
+    .toBeGreaterThan(40);
+  const waiting = (await samples(customer)).filter((s) => s.track === track);
+  expect(heard(waiting, track, TONES).slice(0, 2)).toEqual(['greeting', 'music']);
+  // From the first sound on, the customer hears something nearly all the time (not silence).
+  const fromFirstSound = waiting.slice(waiting.findIndex((s) => s.rms > SOUND_RMS));
+  const audible = fromFirstSound.filter((s) => s.rms > SOUND_RMS).length / fromFirstSound.length;
+  expect(audible, `share of 50 ms samples with sound while waiting (${fromFirstSound.length} samples)`).toBeGreaterThan(0.9);
+
+  const agent = await agentPage(org.agents[1]?.email ?? '');
+  // Available rings at once (the call is waiting), so the badge goes straight on to ringing.
+  await agent.getByLabel('Status', { exact: true }).selectOption({ label: 'Available' });
+  const popup = agent.getByRole('alertdialog', { name: 'Incoming call' });
+  await popup.getByRole('button', { name: 'Answer' }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Connected with Ada/);
+  const answeredAt = (await samples(customer)).at(-1)?.t ?? 0;
+  await expectMediaFlowing(customer, 'audio');
+  // The music stopped: its track is silent from shortly after the answer (the jitter buffer drains).
+  const afterAnswer = (await samples(customer)).filter((s) => s.track === track && s.t > answeredAt + 600);
+  expect(afterAnswer.length).toBeGreaterThan(20);
+  expect(afterAnswer.filter((s) => s.rms > SOUND_RMS)).toEqual([]);
+});
+
+test('at the maximum wait the last message plays, then the call ends as timed out', async ({ seedOrg, agentPage, customerPage, db }) => {
+  const org = await seedOrg({ agents: [{ name: 'Sam Supervisor', role: 'supervisor' }] });
+  await db.updateTable('queue').set({ aaa_enabled: true }).where('id', '=', org.defaultQueueId).execute();
+  const supervisor = await agentPage(org.agents[0]?.email ?? '');
+  const music = await uploadTone(supervisor, 'Music tone', TONES.music, 1);
+  const last = await uploadTone(supervisor, 'Last message tone', TONES.last, 1.5);
+  await setStrategy(supervisor, org.defaultQueueId, {
+    musicPromptId: music.id,
+    maxWaitEnabled: true,
+    maxWaitSeconds: 5,
+    lastMessagePromptId: last.id,
+  });
+  const url = await createLinkInDesktop(supervisor, { identity: 'dave@example.test' });
+
+  const customer = await customerPage();
+  await customer.goto(url);
+  await customer.getByRole('button', { name: 'Start audio call' }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Waiting for an agent/);
+  await listen(customer);
+  const track = await playbackTrack(customer);
+  // The last message is heard after the music, while the call is still up.
+  await expect.poll(async () => heard(await samples(customer), track, TONES), { timeout: 15_000 }).toContain('last');
+  expect(heard(await samples(customer), track, TONES).slice(0, 2)).toEqual(['music', 'last']);
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText('Call ended', { timeout: 10_000 });
+  await expect(customer.getByText('No agent could take your call in time. Please try again later.')).toBeVisible();
+  const lastHeard = (await samples(customer)).filter((s) => s.track === track && classify(s, TONES) === 'last');
+  expect(lastHeard.length * 50, 'most of the 1.5 s last message was heard before the call ended').toBeGreaterThan(1000);
+  const calls = await db.selectFrom('call').select(['state', 'end_reason']).where('organisation_id', '=', org.organisationId).execute();
+  expect(calls).toEqual([{ state: 'timed_out', end_reason: 'max_wait' }]);
+});
