@@ -120,3 +120,51 @@ test('at the maximum wait the last message plays, then the call ends as timed ou
   const calls = await db.selectFrom('call').select(['state', 'end_reason']).where('organisation_id', '=', org.organisationId).execute();
   expect(calls).toEqual([{ state: 'timed_out', end_reason: 'max_wait' }]);
 });
+
+test('a supervisor makes a speech prompt and sets the waiting strategy in the console, with clear refusals', async ({
+  seedOrg,
+  agentPage,
+  db,
+}) => {
+  const org = await seedOrg({ agents: [{ name: 'Sam Supervisor', role: 'supervisor' }] });
+  const supervisor = await agentPage(org.agents[0]?.email ?? '');
+  await supervisor.goto('/console');
+  const maker = supervisor.getByRole('form', { name: 'New speech prompt' });
+  await maker.getByLabel('Prompt name').fill('Welcome');
+  await maker.getByLabel('Text to speak').fill('Thank you for calling. Your call is important to us.');
+  await maker.getByLabel('Speech rate').fill('1000');
+  await maker.getByRole('button', { name: 'Make prompt' }).click();
+  await expect(supervisor.getByRole('alert')).toHaveText('Speech rate must be a whole number of words per minute from 80 to 450.');
+  await maker.getByLabel('Speech rate').fill('170');
+  await maker.getByRole('button', { name: 'Make prompt' }).click();
+  await expect(supervisor.getByRole('status').filter({ hasText: '"Welcome" is ready.' })).toBeVisible();
+  const list = supervisor.getByRole('list', { name: 'Prompts' });
+  await expect(list.getByRole('listitem')).toHaveCount(1);
+  await expect(list).toContainText('Speech · en · default');
+  // The preview plays the converted audio.
+  const preview = list.getByLabel('Preview Welcome');
+  await expect
+    .poll(
+      async () =>
+        preview.evaluate(async (audio: HTMLAudioElement) => {
+          await audio.play().catch(() => undefined);
+          return Number.isFinite(audio.duration) ? audio.duration : 0;
+        }),
+      { timeout: 10_000 },
+    )
+    .toBeGreaterThan(1);
+
+  const strategy = supervisor.getByRole('form', { name: 'Waiting strategy' });
+  await strategy.getByLabel('Greeting', { exact: true }).check();
+  await strategy.getByRole('button', { name: 'Save waiting strategy' }).click();
+  await expect(strategy.getByRole('alert')).toHaveText('Choose the greeting prompt, or switch the greeting off.');
+  await strategy.getByLabel('Greeting prompt').selectOption({ label: 'Welcome' });
+  await strategy.getByRole('button', { name: 'Save waiting strategy' }).click();
+  await expect(strategy.getByRole('status')).toContainText('Waiting strategy saved.');
+  const saved = await db
+    .selectFrom('waiting_strategy')
+    .select(['greeting_enabled', 'music_enabled'])
+    .where('queue_id', '=', org.defaultQueueId)
+    .execute();
+  expect(saved).toEqual([{ greeting_enabled: true, music_enabled: true }]);
+});

@@ -53,3 +53,23 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error && error.message) return error.message;
   return 'Something went wrong. Please try again.';
 }
+
+/** Uploads a file as the raw body (application/octet-stream) and returns the JSON answer. */
+export async function upload<T>(method: 'POST' | 'PUT', path: string, file: Blob): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/json' },
+      body: file,
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.');
+  }
+  const json = (await res.json().catch(() => null)) as ({ error?: Partial<ErrorBody> } & T) | null;
+  if (!res.ok) {
+    throw new ApiError(res.status, json?.error?.code ?? 'internal', json?.error?.message ?? `Request failed (${res.status}).`);
+  }
+  return json as T;
+}

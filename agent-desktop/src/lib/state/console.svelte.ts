@@ -54,7 +54,7 @@ export interface AgentDraft {
 }
 
 /** A short-lived message of one section: an error stays until the next action, a success fades. */
-class Feedback {
+export class Feedback {
   #error = $state<string | null>(null);
   #success = $state<string | null>(null);
   #timer: ReturnType<typeof setTimeout> | undefined;
