@@ -28,8 +28,12 @@ async function setStrategy(page: Page, queueId: string, strategy: Partial<Waitin
   expect(res.status()).toBe(200);
 }
 
-/** The track the server plays on: the first received track with sound. */
-async function playbackTrack(page: Page): Promise<string> {
+/** The customer starts an audio call that waits; returns the track the server plays on (the first with sound). */
+async function waitInQueue(page: Page, url: string): Promise<string> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Start audio call' }).click();
+  await expect(page.getByRole('status', { name: 'Call status' })).toHaveText(/Waiting for an agent/);
+  await listen(page);
   let track = '';
   await expect
     .poll(
@@ -58,11 +62,7 @@ test('the greeting plays before the music, the customer hears sound while waitin
   const url = await createLinkInDesktop(supervisor, { identity: 'carol@example.test' });
 
   const customer = await customerPage();
-  await customer.goto(url);
-  await customer.getByRole('button', { name: 'Start audio call' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Waiting for an agent/);
-  await listen(customer);
-  const track = await playbackTrack(customer);
+  const track = await waitInQueue(customer, url);
   // Two seconds of music after the greeting.
   await expect
     .poll(async () => (await samples(customer)).filter((s) => s.track === track && classify(s, TONES) === 'music').length, {
@@ -105,11 +105,7 @@ test('at the maximum wait the last message plays, then the call ends as timed ou
   const url = await createLinkInDesktop(supervisor, { identity: 'dave@example.test' });
 
   const customer = await customerPage();
-  await customer.goto(url);
-  await customer.getByRole('button', { name: 'Start audio call' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Waiting for an agent/);
-  await listen(customer);
-  const track = await playbackTrack(customer);
+  const track = await waitInQueue(customer, url);
   // The last message is heard after the music, while the call is still up.
   await expect.poll(async () => heard(await samples(customer), track, TONES), { timeout: 15_000 }).toContain('last');
   expect(heard(await samples(customer), track, TONES).slice(0, 2)).toEqual(['music', 'last']);

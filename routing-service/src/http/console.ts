@@ -1,24 +1,13 @@
 /** The supervisor console's queue and agent configuration (`/api/console`): supervisors and admins only. */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { agentUpdateSchema, queueCreateSchema, queueMembersSetSchema, queueUpdateSchema } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import type { Changes } from '../acd/changes.ts';
 import type { AcdEngine } from '../acd/engine.ts';
 import { listAgents, updateAgent } from '../console/agents.ts';
 import { createQueue, deleteQueue, listQueues, setQueueMembers, updateQueue } from '../console/queues.ts';
-import { notFound } from '../errors.ts';
-import { parseBody, requireRole, route } from './support.ts';
-
-const idParam = z.object({ id: z.uuid() });
-
-/** A malformed id names nothing, so it is "not found" like another organisation's id. */
-function idOf(req: Request, what: string): string {
-  const parsed = idParam.safeParse(req.params);
-  if (!parsed.success) throw notFound(what);
-  return parsed.data.id;
-}
+import { idOf, parseBody, requireRole, route } from './support.ts';
 
 export function consoleRoutes(deps: { db: Kysely<Database>; engine: AcdEngine }): Router {
   const { db, engine } = deps;

@@ -5,7 +5,6 @@
  */
 import express, { Router, type Request, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import {
   filePromptQuerySchema,
   pronunciationsSetSchema,
@@ -15,7 +14,7 @@ import {
 } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import { getWaitingStrategy, setWaitingStrategy } from '../console/waiting-strategies.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import {
   deletePrompt,
   getPrompt,
@@ -27,15 +26,7 @@ import {
   setPronunciations,
   voiceOptions,
 } from '../prompts/prompts.ts';
-import { parseBody, requireRole, route } from './support.ts';
-
-const idParam = z.object({ id: z.uuid() });
-
-function idOf(req: Request, what: string): string {
-  const parsed = idParam.safeParse(req.params);
-  if (!parsed.success) throw notFound(what);
-  return parsed.data.id;
-}
+import { idOf, parseBody, requireRole, route } from './support.ts';
 
 const readRaw = express.raw({ type: 'application/octet-stream', limit: PROMPT_FILE_MAX_BYTES });
 /** Reads the upload; a file over the limit is refused with a message that says so. */

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { describeIssues, type SessionUser, type UserRole } from '@cc/contracts';
-import { AppError, toErrorBody } from '../errors.ts';
+import { AppError, notFound, toErrorBody } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -10,6 +10,15 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
     throw new AppError('bad_request', describeIssues(parsed.error));
   }
   return parsed.data;
+}
+
+const idParam = z.object({ id: z.uuid() });
+
+/** The `:id` of the route; a malformed id names nothing, so it is "not found" like another organisation's id. */
+export function idOf(req: Request, what: string): string {
+  const parsed = idParam.safeParse(req.params);
+  if (!parsed.success) throw notFound(what);
+  return parsed.data.id;
 }
 
 export function currentUser(res: Response): SessionUser {

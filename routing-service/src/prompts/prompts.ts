@@ -166,21 +166,11 @@ async function uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> 
   }
 }
 
-export async function saveSpeechPrompt(db: Db, organisationId: string, request: SpeechPromptRequest, id?: string): Promise<PromptView> {
-  const { name, ...speech } = speechPromptSchema.parse(request);
-  await checkVoice(speech);
-  const audioHash = await speechAudio(db, organisationId, speech);
-  const values = {
-    name,
-    source: 'speech' as const,
-    text: speech.text,
-    language: speech.language,
-    voice: speech.voice,
-    speech_rate: speech.speechRate,
-    file_name: null,
-    audio_hash: audioHash,
-  };
-  const saved = await uniqueName(name, () =>
+type PromptValues = Omit<Prompt, 'id' | 'organisation_id' | 'created_at' | 'updated_at'>;
+
+/** Creates the prompt, or replaces prompt `id` of the organisation, and returns its view. */
+async function writePrompt(db: Db, organisationId: string, values: PromptValues, id?: string): Promise<PromptView> {
+  const saved = await uniqueName(values.name, () =>
     id
       ? db
           .updateTable('prompt')
@@ -199,6 +189,27 @@ export async function saveSpeechPrompt(db: Db, organisationId: string, request: 
   return getPrompt(db, organisationId, saved.id);
 }
 
+export async function saveSpeechPrompt(db: Db, organisationId: string, request: SpeechPromptRequest, id?: string): Promise<PromptView> {
+  const { name, ...speech } = speechPromptSchema.parse(request);
+  await checkVoice(speech);
+  const audioHash = await speechAudio(db, organisationId, speech);
+  return writePrompt(
+    db,
+    organisationId,
+    {
+      name,
+      source: 'speech',
+      text: speech.text,
+      language: speech.language,
+      voice: speech.voice,
+      speech_rate: speech.speechRate,
+      file_name: null,
+      audio_hash: audioHash,
+    },
+    id,
+  );
+}
+
 /** An uploaded file: checked (size, kind), converted once, stored. */
 export async function saveFilePrompt(
   db: Db,
@@ -211,33 +222,21 @@ export async function saveFilePrompt(
     throw new AppError('bad_request', 'The file is larger than 4 MB. Upload a shorter or more compressed file.');
   await checkAudioFile(upload.file);
   const audioHash = await storeAudio(db, await toOggOpus(upload.file));
-  const values = {
-    name: upload.name,
-    source: 'file' as const,
-    text: null,
-    language: null,
-    voice: null,
-    speech_rate: null,
-    file_name: upload.fileName,
-    audio_hash: audioHash,
-  };
-  const saved = await uniqueName(upload.name, () =>
-    id
-      ? db
-          .updateTable('prompt')
-          .set({ ...values, updated_at: sql<Date>`now()` })
-          .where('id', '=', id)
-          .where('organisation_id', '=', organisationId)
-          .returning('id')
-          .executeTakeFirst()
-      : db
-          .insertInto('prompt')
-          .values({ ...values, organisation_id: organisationId })
-          .returning('id')
-          .executeTakeFirst(),
+  return writePrompt(
+    db,
+    organisationId,
+    {
+      name: upload.name,
+      source: 'file',
+      text: null,
+      language: null,
+      voice: null,
+      speech_rate: null,
+      file_name: upload.fileName,
+      audio_hash: audioHash,
+    },
+    id,
   );
-  if (!saved) throw notFound('Prompt');
-  return getPrompt(db, organisationId, saved.id);
 }
 
 /** A prompt a waiting strategy uses cannot be deleted: the message names the queues. */
