@@ -119,8 +119,8 @@ export class PromptsConsole {
     if (file.size > PROMPT_FILE_MAX_BYTES)
       return this.promptFeedback.fail('The file is larger than 4 MB. Upload a shorter or more compressed file.');
     await this.#do('file', this.promptFeedback, async () => {
-      const query = new URLSearchParams({ name, fileName: file.name });
-      const created = await upload<PromptView>('POST', `/console/prompts/file?${query.toString()}`, file);
+      const query = `name=${encodeURIComponent(name)}&fileName=${encodeURIComponent(file.name)}`;
+      const created = await upload<PromptView>('POST', `/console/prompts/file?${query}`, file);
       this.#prompts = [...this.#prompts, created].sort((a, b) => a.name.localeCompare(b.name));
       this.fileName = '';
       return `"${created.name}" is ready.`;
