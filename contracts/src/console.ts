@@ -26,8 +26,12 @@ const serviceLevelSeconds = z
   .max(SERVICE_LEVEL_RANGE.max, SERVICE_LEVEL_MESSAGE);
 const flag = (what: string) => z.boolean({ error: `${what} must be on or off.` });
 
+/** A queue's hold configuration; null: the organisation's Default. */
+const holdConfigurationId = z.uuid({ error: 'Choose a hold configuration from the list.' }).nullable();
+
 export const queueCreateSchema = z.strictObject({
   name: queueName,
+  holdConfigurationId: holdConfigurationId.default(null),
   strategy: strategy.default('longest_idle'),
   aaaEnabled: flag('Automatic agent assignment').default(false),
   missedCallAway: flag('Missed call sets agent away').default(true),
@@ -37,6 +41,7 @@ export type QueueCreateRequest = z.input<typeof queueCreateSchema>;
 
 export const queueUpdateSchema = z.strictObject({
   name: queueName.optional(),
+  holdConfigurationId: holdConfigurationId.optional(),
   strategy: strategy.optional(),
   aaaEnabled: flag('Automatic agent assignment').optional(),
   missedCallAway: flag('Missed call sets agent away').optional(),
@@ -82,6 +87,7 @@ export const queueDetailSchema = z.object({
   strategy: z.enum(QUEUE_STRATEGIES),
   missedCallAway: z.boolean(),
   serviceLevelSeconds: z.number().int(),
+  holdConfigurationId: z.uuid().nullable(),
   members: z.array(queueMemberViewSchema),
 });
 export type QueueDetail = z.infer<typeof queueDetailSchema>;

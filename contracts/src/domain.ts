@@ -48,6 +48,8 @@ export const CALL_EVENT_TYPES = [
   'call_declined',
   'ring_timed_out',
   'call_answered',
+  'call_held',
+  'call_resumed',
   'call_ended',
   'call_abandoned',
   'max_wait_reached',

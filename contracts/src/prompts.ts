@@ -121,3 +121,28 @@ export const DEFAULT_WAITING_STRATEGY: WaitingStrategyView = {
   maxWaitSeconds: MAX_WAIT_RANGE.default,
   lastMessagePromptId: null,
 };
+
+/** Hold announcement interval (SPEC §5: default every 10 s). */
+export const HOLD_ANNOUNCEMENT_EVERY_RANGE = { min: 5, max: 3600, default: 10 } as const;
+const HOLD_NAME_MESSAGE = 'A hold configuration name must be 1 to 80 characters long.';
+
+/** What a caller hears on hold (SPEC §5): music, and an announcement every N s. */
+export const holdConfigurationSchema = z
+  .strictObject({
+    name: z.string({ error: HOLD_NAME_MESSAGE }).trim().min(1, HOLD_NAME_MESSAGE).max(80, HOLD_NAME_MESSAGE),
+    /** Null: the built-in music. */
+    musicPromptId: promptRef,
+    announcementEnabled: toggle('Announcement'),
+    announcementPromptId: promptRef,
+    announcementEverySeconds: seconds(HOLD_ANNOUNCEMENT_EVERY_RANGE, 'The announcement interval'),
+  })
+  .superRefine((hold, ctx) => {
+    if (hold.announcementEnabled && !hold.announcementPromptId)
+      ctx.addIssue({ code: 'custom', message: 'Choose the announcement prompt, or switch the announcement off.' });
+  });
+export type HoldConfigurationRequest = z.infer<typeof holdConfigurationSchema>;
+export interface HoldConfigurationView extends HoldConfigurationRequest {
+  id: string;
+  /** The organisation's Default: queues without their own configuration use it. */
+  isDefault: boolean;
+}

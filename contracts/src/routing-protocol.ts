@@ -106,6 +106,9 @@ export interface AgentClientToServerEvents {
   'call:answer': (payload: CallRef, ack: AckCallback<{ media: MediaJoin }>) => void;
   'call:decline': (payload: CallRef, ack: AckCallback<null>) => void;
   'call:hangup': (payload: CallRef, ack: AckCallback<null>) => void;
+  /** Puts the customer on hold: they hear the queue's hold configuration; neither side hears the other. */
+  'call:hold': (payload: CallRef, ack: AckCallback<null>) => void;
+  'call:resume': (payload: CallRef, ack: AckCallback<null>) => void;
   /** Rejoin the media of the call in progress (after a page reload). */
   'call:media': (payload: CallRef, ack: AckCallback<{ media: MediaJoin }>) => void;
   'wrapup:update': (payload: WrapUpUpdateRequest, ack: AckCallback<WrapUpView>) => void;

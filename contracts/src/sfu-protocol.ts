@@ -128,7 +128,14 @@ export const promptHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 he
  * program with no intro and the same loop keeps the music going and only swaps the
  * announcement. The program starts when the participant first receives it (their consumer).
  */
+/**
+ * Orders requests about one participant: a request older than the newest one seen for them
+ * (by `version`) is ignored, so requests that overtake each other cannot undo a newer one.
+ */
+const version = z.number().int().min(0).optional();
+
 export const playbackProgramSchema = z.object({
+  version,
   intro: z.array(promptHashSchema).max(16).default([]),
   loop: promptHashSchema.nullable().default(null),
   interrupt: z
@@ -138,9 +145,12 @@ export const playbackProgramSchema = z.object({
 });
 export type PlaybackProgram = z.infer<typeof playbackProgramSchema>;
 export type PlaybackProgramInput = z.input<typeof playbackProgramSchema>;
-/** PUT …/playback answer: the intro's total length, so a caller can act when it has played. */
+/** PUT …/playback answer: the intro's total length, so a caller can act when it has played; `stale` when a newer request won. */
 export interface PlaybackStarted {
   introMs: number;
+  stale?: boolean;
 }
 /** PUT /rooms/:roomId/peers/:peerId/isolation — on hold: the participant neither hears nor is heard. */
-export const isolationSchema = z.object({ isolated: z.boolean() });
+export const isolationSchema = z.object({ isolated: z.boolean(), version });
+/** DELETE …/playback optional body. */
+export const playbackStopSchema = z.object({ version });

@@ -79,6 +79,8 @@ export interface QueueTable {
   missed_call_away: Generated<boolean>;
   /** Service level: the share of calls answered within this many seconds (1..3600, default 20). */
   service_level_seconds: Generated<number>;
+  /** What its callers hear on hold; null: the organisation's Default configuration. */
+  hold_configuration_id: string | null;
   created_at: CreatedAt;
 }
 
@@ -152,6 +154,8 @@ export interface CallTable {
   end_reason: string | null;
   /** Set while the call's last message plays (maximum wait reached): no longer offered. */
   waiting_ends_at: Timestamp | null;
+  /** Bumped with every change of what the customer hears; the SFU ignores older requests. */
+  playback_version: Generated<number>;
 }
 
 export interface CallOfferTable {
@@ -254,6 +258,19 @@ export interface WaitingStrategyTable {
   last_message_prompt_id: string | null;
 }
 
+/** What a caller hears on hold (SPEC §5). */
+export interface HoldConfigurationTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  is_default: Generated<boolean>;
+  /** Null: the built-in music. */
+  music_prompt_id: string | null;
+  announcement_enabled: Generated<boolean>;
+  announcement_prompt_id: string | null;
+  announcement_every_seconds: Generated<number>;
+}
+
 /** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
 export interface SocketIoAttachmentsTable {
   id: BigId;
@@ -282,6 +299,7 @@ export interface Database {
   prompt: PromptTable;
   pronunciation: PronunciationTable;
   waiting_strategy: WaitingStrategyTable;
+  hold_configuration: HoldConfigurationTable;
   socket_io_attachments: SocketIoAttachmentsTable;
 }
 
@@ -303,3 +321,4 @@ export type WrapUp = Selectable<WrapUpTable>;
 export type Timer = Selectable<TimerTable>;
 export type Prompt = Selectable<PromptTable>;
 export type WaitingStrategy = Selectable<WaitingStrategyTable>;
+export type HoldConfiguration = Selectable<HoldConfigurationTable>;

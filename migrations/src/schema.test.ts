@@ -37,6 +37,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     strategy: true,
     missed_call_away: true,
     service_level_seconds: true,
+    hold_configuration_id: true,
     created_at: true,
   },
   queue_member: { queue_id: true, agent_id: true, priority: true, last_offered_at: true },
@@ -89,6 +90,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     ended_at: true,
     end_reason: true,
     waiting_ends_at: true,
+    playback_version: true,
   },
   call_offer: { id: true, call_id: true, agent_id: true, offered_at: true, outcome: true, outcome_at: true },
   call_event: {
@@ -133,6 +135,16 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     max_wait_enabled: true,
     max_wait_seconds: true,
     last_message_prompt_id: true,
+  },
+  hold_configuration: {
+    id: true,
+    organisation_id: true,
+    name: true,
+    is_default: true,
+    music_prompt_id: true,
+    announcement_enabled: true,
+    announcement_prompt_id: true,
+    announcement_every_seconds: true,
   },
   socket_io_attachments: { id: true, created_at: true, payload: true },
 };

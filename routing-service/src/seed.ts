@@ -43,6 +43,7 @@ export async function seedOrganisation(db: Kysely<Database>, seed: SeedOrganisat
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await trx.insertInto('hold_configuration').values({ organisation_id: org.id, name: 'Default', is_default: true }).execute();
     const queue = await trx
       .insertInto('queue')
       .values({ organisation_id: org.id, name: 'Default', is_default: true, aaa_enabled: seed.defaultQueueAaa ?? true })

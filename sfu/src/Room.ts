@@ -66,6 +66,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #playbacks: RoomPlaybacks;
   /** Participants on hold: their consumers and the others' consumers of them carry nothing. */
   readonly #isolated = new Set<string>();
+  /** The newest request version seen per participant (playback and hold). */
+  readonly #versions = new Map<string, number>();
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -196,20 +198,27 @@ export class Room extends EventEmitter<RoomEvents> {
    */
   async play(peerId: string, program: PlaybackProgram): Promise<PlaybackStarted> {
     if (this.#closed) throw new SfuError('not_found', 'The room is closed');
-    return this.#playbacks.play(peerId, program, (playback) => {
-      const peer = this.#peers.get(peerId);
-      if (peer) this.#consumePlayback(peer, playback);
-    });
+    if (!this.#fresh(peerId, program.version)) return { introMs: 0, stale: true };
+    return this.#playbacks.play(
+      peerId,
+      program,
+      (playback) => {
+        const peer = this.#peers.get(peerId);
+        if (peer) this.#consumePlayback(peer, playback);
+      },
+      () => this.#fresh(peerId, program.version),
+    );
   }
 
   /** Silences what is played to this participant, at once. */
-  stopPlayback(peerId: string): void {
-    this.#playbacks.stop(peerId);
+  stopPlayback(peerId: string, version?: number): void {
+    if (this.#fresh(peerId, version)) this.#playbacks.stop(peerId);
   }
 
   /** On hold: the participant neither hears the others nor is heard by them (playback still reaches them). */
-  async setIsolated(peerId: string, isolated: boolean): Promise<void> {
+  async setIsolated(peerId: string, isolated: boolean, version?: number): Promise<void> {
     if (this.#closed) throw new SfuError('not_found', 'The room is closed');
+    if (!this.#fresh(peerId, version)) return;
     if (isolated) this.#isolated.add(peerId);
     else this.#isolated.delete(peerId);
     const changes: Promise<void>[] = [];
@@ -376,6 +385,18 @@ export class Room extends EventEmitter<RoomEvents> {
     if (consumer.closed) return;
     if (this.#flows(consumerPeer.id, producerPeerId)) await consumer.resume();
     onFlowing?.();
+  }
+
+  /**
+   * Whether a request about a participant is as new as the newest seen (and remembers it):
+   * requests that overtook each other must not undo a newer one. Unversioned requests always are.
+   */
+  #fresh(peerId: string, version: number | undefined): boolean {
+    if (version === undefined) return true;
+    const newest = this.#versions.get(peerId) ?? -1;
+    if (version < newest) return false;
+    this.#versions.set(peerId, version);
+    return true;
   }
 
   /** Media flows between two participants unless one of them is on hold; playback always flows. */

@@ -18,6 +18,7 @@ import {
   ERROR_STATUS,
   isolationSchema,
   playbackProgramSchema,
+  playbackStopSchema,
   promptHashSchema,
   roomCloseSchema,
   roomCreateSchema,
@@ -156,14 +157,15 @@ export function controlApi(deps: ControlApiDeps): RequestListener {
     }
     const room = rooms.get(roomId);
     if (what === 'playback' && method === 'DELETE') {
-      room?.stopPlayback(peerId);
+      const { version } = playbackStopSchema.parse((await readJson(req)) ?? {});
+      room?.stopPlayback(peerId, version);
       send(res, 204);
       return;
     }
     if (what === 'isolation' && method === 'PUT') {
-      const { isolated } = isolationSchema.parse(await readJson(req));
+      const { isolated, version } = isolationSchema.parse(await readJson(req));
       if (!room) throw new SfuError('not_found', 'No such room');
-      await room.setIsolated(peerId, isolated);
+      await room.setIsolated(peerId, isolated, version);
       send(res, 204);
       return;
     }

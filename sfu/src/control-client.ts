@@ -68,13 +68,13 @@ export class SfuControlClient {
   }
 
   /** Silences what is played to the participant; an unknown room is not an error. */
-  async stopPlayback(roomId: string, peerId: string): Promise<void> {
-    await this.#request('DELETE', this.#peerPath(roomId, peerId, 'playback'));
+  async stopPlayback(roomId: string, peerId: string, version?: number): Promise<void> {
+    await this.#request('DELETE', this.#peerPath(roomId, peerId, 'playback'), version === undefined ? undefined : { version });
   }
 
-  /** Puts a participant on hold (neither hears nor is heard) or back. */
-  async setIsolated(roomId: string, peerId: string, isolated: boolean): Promise<void> {
-    await this.#request('PUT', this.#peerPath(roomId, peerId, 'isolation'), { isolated });
+  /** Puts a participant on hold (neither hears nor is heard) or back; `version` as for playback. */
+  async setIsolated(roomId: string, peerId: string, isolated: boolean, version?: number): Promise<void> {
+    await this.#request('PUT', this.#peerPath(roomId, peerId, 'isolation'), { isolated, ...(version === undefined ? {} : { version }) });
   }
 
   async health(): Promise<SfuHealth> {

@@ -94,6 +94,23 @@ describe('playback and hold (control API)', () => {
     assert.equal((await sfu.client.getRoom('room-play'))?.playbacks[0]?.playing, false);
   });
 
+  it('a request older than one already seen for the participant is ignored', async () => {
+    await sfu.client.uploadPrompt(musicHash, music);
+    await sfu.client.createRoom('room-order');
+    // The call was answered (version 1) before the waiting music's request (version 0) arrived.
+    await sfu.client.stopPlayback('room-order', 'customer-1', 1);
+    assert.deepEqual(await sfu.client.play('room-order', 'customer-1', { loop: musicHash, version: 0 }), { introMs: 0, stale: true });
+    assert.deepEqual((await sfu.client.getRoom('room-order'))?.playbacks, []);
+    await sfu.client.setIsolated('room-order', 'customer-1', true, 0);
+    assert.deepEqual((await sfu.client.getRoom('room-order'))?.isolated, []);
+    // The same version may carry several requests (hold isolates and plays).
+    await sfu.client.setIsolated('room-order', 'customer-1', true, 2);
+    await sfu.client.play('room-order', 'customer-1', { loop: musicHash, version: 2 });
+    const room = await sfu.client.getRoom('room-order');
+    assert.deepEqual(room?.isolated, ['customer-1']);
+    assert.equal(room?.playbacks[0]?.playing, true);
+  });
+
   it('on hold, neither side receives the other; the held participant still gets playback', async () => {
     await sfu.client.createRoom('room-hold');
     const agent = await join('room-hold', 'agent-1', 'agent');

@@ -28,6 +28,7 @@ import { abandon, closeOffer, lockOpenOffers, offerCall, stopRinging } from './r
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
 import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
+import { hold, holdProgram, resume } from './hold.ts';
 import { maxWaitReached, startWaiting, stopWaiting, waitingEnded, waitingProgram, type PlaybackIntent } from './waiting.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
@@ -212,6 +213,14 @@ export class AcdEngine {
       }
       await endConnectedCall(trx, changes, call, 'agent_hangup', { type: 'agent', id: agentId }, now);
     });
+  }
+
+  async hold(agentId: string, callId: string): Promise<void> {
+    await this.#run(async (trx, changes, now) => hold(trx, changes, await lockCall(trx, callId), agentId, now), { assign: false });
+  }
+
+  async resume(agentId: string, callId: string): Promise<void> {
+    await this.#run(async (trx, changes, now) => resume(trx, changes, await lockCall(trx, callId), agentId, now), { assign: false });
   }
 
   async hangUpByCustomer(callId: string): Promise<void> {
@@ -418,16 +427,26 @@ export class AcdEngine {
   async #play(callId: string, intent: PlaybackIntent): Promise<void> {
     const { media, db, logger } = this.#deps;
     const peerId = customerPeerId(callId);
+    const { version } = intent;
     try {
       switch (intent.kind) {
         case 'waiting':
-          await media.play(intent.roomId, peerId, await waitingProgram(db, intent.queueId));
+          await media.play(intent.roomId, peerId, { ...(await waitingProgram(db, intent.queueId)), version });
           return;
         case 'last_message':
-          await media.play(intent.roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null });
+          await media.play(intent.roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null, version });
           return;
         case 'stop':
-          await media.stopPlayback(intent.roomId, peerId);
+          await media.stopPlayback(intent.roomId, peerId, version);
+          return;
+        case 'hold':
+          await Promise.all([
+            media.setIsolated(intent.roomId, peerId, true, version),
+            holdProgram(db, intent.queueId).then((program) => media.play(intent.roomId, peerId, { ...program, version })),
+          ]);
+          return;
+        case 'resume':
+          await Promise.all([media.stopPlayback(intent.roomId, peerId, version), media.setIsolated(intent.roomId, peerId, false, version)]);
           return;
         default:
           assertUnreachable(intent);

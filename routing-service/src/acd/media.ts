@@ -9,8 +9,8 @@ export interface MediaRooms {
   close(roomId: string, reason: string): Promise<void>;
   /** Plays a program (prompt audio hashes) to one participant; replaces what played before. */
   play(roomId: string, peerId: string, program: PlaybackProgramInput): Promise<PlaybackStarted>;
-  /** Silences what is played to the participant. */
-  stopPlayback(roomId: string, peerId: string): Promise<void>;
+  /** Silences what is played to the participant. `version` orders requests (see PlaybackProgram). */
+  stopPlayback(roomId: string, peerId: string, version?: number): Promise<void>;
   /** On hold: the participant neither hears nor is heard (playback still reaches them). */
-  setIsolated(roomId: string, peerId: string, isolated: boolean): Promise<void>;
+  setIsolated(roomId: string, peerId: string, isolated: boolean, version?: number): Promise<void>;
 }

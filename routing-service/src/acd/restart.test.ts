@@ -64,8 +64,9 @@ test('a ring that times out while the service is down moves on when it is back',
   await ctx.start();
 
   const moved = await until('the ring to move on', async () => {
-    const call = await ctx.t.db.selectFrom('call').select(['state']).where('id', '=', callId).executeTakeFirst();
+    // Offers first: the state read after them is at least as new (an offer and its state commit together).
     const ringing = await ringingAgents(ctx, callId);
+    const call = await ctx.t.db.selectFrom('call').select(['state']).where('id', '=', callId).executeTakeFirst();
     return ringing.length === 1 && ringing[0] === second ? call : undefined;
   });
   assert.equal(moved.state, 'ringing');
@@ -109,8 +110,9 @@ test('a connected call survives a crash and ends normally; the wrap-up due while
   await ctx.kill();
   agent.close();
   await new Promise((r) => setTimeout(r, 2500));
-  const restartedAt = Date.now();
   await ctx.start();
+  // From when the service answers again (a process start under load is not what is measured).
+  const restartedAt = Date.now();
   const available = await until('the wrap-up to end', async () => {
     const row = await ctx.t.db
       .selectFrom('agent')

@@ -16,10 +16,32 @@ import { recordEvent, SYSTEM } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 import { builtInMusicAudio } from '../prompts/prompts.ts';
 
-/** What to play to a call's customer after the commit. */
-export type PlaybackIntent = { roomId: string } & (
-  { kind: 'waiting'; queueId: string } | { kind: 'last_message'; audioHash: string } | { kind: 'stop' }
+/** What to play to a call's customer after the commit; `version` orders it among the call's others. */
+export type PlaybackIntent = { roomId: string; version: number } & (
+  | { kind: 'waiting'; queueId: string }
+  | { kind: 'last_message'; audioHash: string }
+  | { kind: 'stop' }
+  /** On hold: the customer is isolated and hears the hold configuration. */
+  | { kind: 'hold'; queueId: string }
+  /** Back from hold: silence, and the two sides hear each other again. */
+  | { kind: 'resume' }
 );
+
+type Intent = PlaybackIntent extends infer I ? (I extends unknown ? Omit<I, 'roomId' | 'version'> : never) : never;
+
+/**
+ * Records what the customer should hear after commit, with the call's next playback version
+ * (the SFU ignores a request older than one it has seen, whichever instance sent it).
+ */
+export async function intend(trx: Trx, changes: Changes, call: Pick<Call, 'id' | 'room_id'>, intent: Intent): Promise<void> {
+  const { playback_version: version } = await trx
+    .updateTable('call')
+    .set((eb) => ({ playback_version: eb('playback_version', '+', 1) }))
+    .where('id', '=', call.id)
+    .returning('playback_version')
+    .executeTakeFirstOrThrow();
+  changes.playbacks.set(call.id, { ...intent, roomId: call.room_id, version });
+}
 
 /** A little silence after the last message before the call ends, so its last word is heard. */
 const LAST_MESSAGE_TAIL_MS = 700;
@@ -28,7 +50,7 @@ const LAST_MESSAGE_TAIL_MS = 700;
 export async function startWaiting(
   trx: Trx,
   changes: Changes,
-  call: Pick<Call, 'id' | 'organisation_id' | 'queue_id' | 'queued_at' | 'room_id'>,
+  call: Pick<Call, 'id' | 'organisation_id' | 'queue_id' | 'queued_at' | 'room_id' | 'playback_version'>,
 ): Promise<void> {
   const strategy = await trx
     .selectFrom('waiting_strategy')
@@ -44,13 +66,14 @@ export async function startWaiting(
       dueAt: new Date(call.queued_at.getTime() + strategy.max_wait_seconds * 1000),
     });
   }
-  changes.playbacks.set(call.id, { kind: 'waiting', queueId: call.queue_id, roomId: call.room_id });
+  // A new call: its first version needs no update.
+  changes.playbacks.set(call.id, { kind: 'waiting', queueId: call.queue_id, roomId: call.room_id, version: call.playback_version });
 }
 
 /** The call was answered: the waiting is over. */
 export async function stopWaiting(trx: Trx, changes: Changes, call: Pick<Call, 'id' | 'room_id'>): Promise<void> {
   await cancelTimers(trx, call.id, 'max_wait');
-  changes.playbacks.set(call.id, { kind: 'stop', roomId: call.room_id });
+  await intend(trx, changes, call, { kind: 'stop' });
 }
 
 /**
@@ -77,10 +100,7 @@ export async function maxWaitReached(trx: Trx, changes: Changes, call: Call, now
     trx,
     eventOf(call, 'max_wait_reached', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
   );
-  changes.playbacks.set(
-    call.id,
-    last ? { kind: 'last_message', audioHash: last.hash, roomId: call.room_id } : { kind: 'stop', roomId: call.room_id },
-  );
+  await intend(trx, changes, call, last ? { kind: 'last_message', audioHash: last.hash } : { kind: 'stop' });
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,
     kind: 'waiting_end',

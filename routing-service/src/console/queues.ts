@@ -60,6 +60,7 @@ export async function createQueue(db: Kysely<Database>, organisationId: string, 
         ...(request.aaaEnabled !== undefined ? { aaa_enabled: request.aaaEnabled } : {}),
         ...(request.missedCallAway !== undefined ? { missed_call_away: request.missedCallAway } : {}),
         ...(request.serviceLevelSeconds !== undefined ? { service_level_seconds: request.serviceLevelSeconds } : {}),
+        hold_configuration_id: await holdConfigurationOf(trx, organisationId, request.holdConfigurationId ?? null),
       })
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -86,6 +87,9 @@ export async function updateQueue(
       ...(update.aaaEnabled !== undefined ? { aaa_enabled: update.aaaEnabled } : {}),
       ...(update.missedCallAway !== undefined ? { missed_call_away: update.missedCallAway } : {}),
       ...(update.serviceLevelSeconds !== undefined ? { service_level_seconds: update.serviceLevelSeconds } : {}),
+      ...(update.holdConfigurationId !== undefined
+        ? { hold_configuration_id: await holdConfigurationOf(trx, organisationId, update.holdConfigurationId) }
+        : {}),
     };
     const after =
       Object.keys(set).length === 0
@@ -282,6 +286,19 @@ async function membersOf(db: Db, queueIds: string[]): Promise<Map<string, Member
   return byQueue;
 }
 
+/** The organisation's own hold configuration (null: its Default); another organisation's id is refused. */
+async function holdConfigurationOf(db: Db, organisationId: string, id: string | null): Promise<string | null> {
+  if (id === null) return null;
+  const found = await db
+    .selectFrom('hold_configuration')
+    .select('id')
+    .where('id', '=', id)
+    .where('organisation_id', '=', organisationId)
+    .executeTakeFirst();
+  if (!found) throw new AppError('bad_request', 'That hold configuration does not exist any more. Choose one from the list.');
+  return id;
+}
+
 function toQueueDetail(queue: Queue, members: MemberRow[]): QueueDetail {
   return {
     id: queue.id,
@@ -291,6 +308,7 @@ function toQueueDetail(queue: Queue, members: MemberRow[]): QueueDetail {
     strategy: queue.strategy satisfies QueueStrategy,
     missedCallAway: queue.missed_call_away,
     serviceLevelSeconds: queue.service_level_seconds,
+    holdConfigurationId: queue.hold_configuration_id,
     members: members.map((m) => ({ agentId: m.agent_id, name: m.name, email: m.email, priority: m.priority, capacity: m.capacity })),
   };
 }

@@ -6,7 +6,8 @@
 import { DEFAULT_WAITING_STRATEGY, type WaitingStrategyView } from '@cc/contracts';
 import type { WaitingStrategy } from '@cc/migrations';
 import type { Db } from '../acd/db.ts';
-import { AppError, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
+import { assertOwnPrompts } from './hold-configurations.ts';
 
 async function queueOf(db: Db, organisationId: string, queueId: string): Promise<void> {
   const queue = await db
@@ -47,14 +48,12 @@ export async function setWaitingStrategy(
   strategy: WaitingStrategyView,
 ): Promise<WaitingStrategyView> {
   await queueOf(db, organisationId, queueId);
-  const ids = [strategy.greetingPromptId, strategy.musicPromptId, strategy.announcementPromptId, strategy.lastMessagePromptId].filter(
-    (id): id is string => id !== null,
-  );
-  if (ids.length > 0) {
-    const found = await db.selectFrom('prompt').select('id').where('organisation_id', '=', organisationId).where('id', 'in', ids).execute();
-    if (found.length !== new Set(ids).size)
-      throw new AppError('bad_request', 'A chosen prompt does not exist any more. Choose it again from the list.');
-  }
+  await assertOwnPrompts(db, organisationId, [
+    strategy.greetingPromptId,
+    strategy.musicPromptId,
+    strategy.announcementPromptId,
+    strategy.lastMessagePromptId,
+  ]);
   const values = {
     greeting_enabled: strategy.greetingEnabled,
     greeting_prompt_id: strategy.greetingPromptId,

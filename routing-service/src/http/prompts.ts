@@ -1,5 +1,5 @@
 /**
- * Prompts, pronunciations and waiting strategies in the supervisor console (`/api/console`):
+ * Prompts, pronunciations, waiting strategies and hold configurations in the supervisor console (`/api/console`):
  * supervisors and admins only. A file prompt is uploaded as the raw request body with
  * Content-Type application/octet-stream (a type a cross-site form cannot send).
  */
@@ -7,6 +7,7 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import {
   filePromptQuerySchema,
+  holdConfigurationSchema,
   pronunciationsSetSchema,
   PROMPT_FILE_MAX_BYTES,
   speechPromptSchema,
@@ -14,6 +15,12 @@ import {
 } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import { getWaitingStrategy, setWaitingStrategy } from '../console/waiting-strategies.ts';
+import {
+  createHoldConfiguration,
+  deleteHoldConfiguration,
+  listHoldConfigurations,
+  updateHoldConfiguration,
+} from '../console/hold-configurations.ts';
 import { AppError } from '../errors.ts';
 import {
   deletePrompt,
@@ -139,6 +146,35 @@ export function promptRoutes(deps: { db: Kysely<Database> }): Router {
       const user = supervisor(res);
       const id = idOf(req, 'Queue');
       res.json(await setWaitingStrategy(db, user.organisationId, id, parseBody(waitingStrategySchema, req.body)));
+    }),
+  );
+  router.get(
+    '/console/hold-configurations',
+    route(async (_req, res) => {
+      res.json(await listHoldConfigurations(db, supervisor(res).organisationId));
+    }),
+  );
+  router.post(
+    '/console/hold-configurations',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.status(201).json(await createHoldConfiguration(db, user.organisationId, parseBody(holdConfigurationSchema, req.body)));
+    }),
+  );
+  router.put(
+    '/console/hold-configurations/:id',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      const id = idOf(req, 'Hold configuration');
+      res.json(await updateHoldConfiguration(db, user.organisationId, id, parseBody(holdConfigurationSchema, req.body)));
+    }),
+  );
+  router.delete(
+    '/console/hold-configurations/:id',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      await deleteHoldConfiguration(db, user.organisationId, idOf(req, 'Hold configuration'));
+      res.status(204).end();
     }),
   );
   return router;

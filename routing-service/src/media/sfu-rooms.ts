@@ -45,11 +45,11 @@ export function sfuRooms(
         return client.play(roomId, peerId, program);
       }
     },
-    async stopPlayback(roomId, peerId) {
-      await client.stopPlayback(roomId, peerId);
+    async stopPlayback(roomId, peerId, version) {
+      await client.stopPlayback(roomId, peerId, version);
     },
-    async setIsolated(roomId, peerId, isolated) {
-      await client.setIsolated(roomId, peerId, isolated);
+    async setIsolated(roomId, peerId, isolated, version) {
+      await client.setIsolated(roomId, peerId, isolated, version);
     },
   };
 }

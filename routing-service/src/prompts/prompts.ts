@@ -111,14 +111,24 @@ export async function speechAudio(db: Db, organisationId: string, speech: Speech
 }
 
 let builtInMusic: Promise<Buffer> | undefined;
+/** The built-in music's hash once stored, per database (every waiting call asks for it). */
+const builtInMusicStored = new WeakMap<object, Promise<string>>();
 
 /** The built-in hold music's audio hash (synthesised and stored on first use; the same on every machine). */
-export async function builtInMusicAudio(db: Db): Promise<string> {
-  builtInMusic ??= toOggOpus(builtInMusicWav());
-  builtInMusic.catch(() => {
-    builtInMusic = undefined;
-  });
-  return storeAudio(db, await builtInMusic);
+export function builtInMusicAudio(db: Db): Promise<string> {
+  let stored = builtInMusicStored.get(db);
+  if (!stored) {
+    builtInMusic ??= toOggOpus(builtInMusicWav());
+    const music = builtInMusic;
+    stored = music.then((ogg) => storeAudio(db, ogg));
+    stored.catch(() => {
+      // Not remembered when it failed: the next call tries again.
+      if (builtInMusic === music) builtInMusic = undefined;
+      builtInMusicStored.delete(db);
+    });
+    builtInMusicStored.set(db, stored);
+  }
+  return stored;
 }
 
 function toView(row: Prompt & { duration_ms: number }): PromptView {
@@ -242,23 +252,26 @@ export async function saveFilePrompt(
 /** A prompt a waiting strategy uses cannot be deleted: the message names the queues. */
 export async function deletePrompt(db: Kysely<Database>, organisationId: string, id: string): Promise<void> {
   await getPrompt(db, organisationId, id);
-  const users = await db
+  const queues = await db
     .selectFrom('waiting_strategy')
     .innerJoin('queue', 'queue.id', 'waiting_strategy.queue_id')
     .select('queue.name')
     .where((eb) =>
-      eb.or(
-        ['greeting_prompt_id', 'music_prompt_id', 'announcement_prompt_id', 'last_message_prompt_id'].map((column) =>
-          eb(eb.ref(`waiting_strategy.${column}` as 'waiting_strategy.greeting_prompt_id'), '=', id),
-        ),
-      ),
+      eb.or([
+        eb('waiting_strategy.greeting_prompt_id', '=', id),
+        eb('waiting_strategy.music_prompt_id', '=', id),
+        eb('waiting_strategy.announcement_prompt_id', '=', id),
+        eb('waiting_strategy.last_message_prompt_id', '=', id),
+      ]),
     )
     .execute();
-  if (users.length > 0)
-    throw new AppError(
-      'conflict',
-      `This prompt is in use by ${users.map((u) => `"${u.name}"`).join(', ')}. Choose another prompt there first.`,
-    );
+  const holds = await db
+    .selectFrom('hold_configuration')
+    .select('name')
+    .where((eb) => eb.or([eb('music_prompt_id', '=', id), eb('announcement_prompt_id', '=', id)]))
+    .execute();
+  const users = [...queues.map((q) => `"${q.name}"`), ...holds.map((h) => `hold configuration "${h.name}"`)];
+  if (users.length > 0) throw new AppError('conflict', `This prompt is in use by ${users.join(', ')}. Choose another prompt there first.`);
   await db.deleteFrom('prompt').where('id', '=', id).where('organisation_id', '=', organisationId).execute();
 }
 

@@ -26,6 +26,8 @@ const AGENT_REQUESTS = Object.keys({
   'call:answer': true,
   'call:decline': true,
   'call:hangup': true,
+  'call:hold': true,
+  'call:resume': true,
   'call:media': true,
   'wrapup:update': true,
   'wrapup:extend': true,
@@ -73,6 +75,14 @@ export function registerAgentNamespace(ns: AgentNamespace, deps: AgentNamespaceD
     handle(socket, log, 'call:answer', callRefSchema, async ({ callId }) => ({ media: await engine.answer(user.id, user.name, callId) }));
     handle(socket, log, 'call:decline', callRefSchema, async ({ callId }) => {
       await engine.decline(user.id, callId);
+      return null;
+    });
+    handle(socket, log, 'call:hold', callRefSchema, async ({ callId }) => {
+      await engine.hold(user.id, callId);
+      return null;
+    });
+    handle(socket, log, 'call:resume', callRefSchema, async ({ callId }) => {
+      await engine.resume(user.id, callId);
       return null;
     });
     handle(socket, log, 'call:hangup', callRefSchema, async ({ callId }) => {

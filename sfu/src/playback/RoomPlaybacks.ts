@@ -45,9 +45,16 @@ export class RoomPlaybacks {
    * once, so the room can give the participant a consumer). Unknown prompts are refused
    * before anything changes.
    */
-  async play(peerId: string, program: PlaybackProgram, created: (playback: Playback) => void): Promise<PlaybackStarted> {
+  async play(
+    peerId: string,
+    program: PlaybackProgram,
+    created: (playback: Playback) => void,
+    stillWanted: () => boolean = () => true,
+  ): Promise<PlaybackStarted> {
     this.#deps.library.resolve([...program.intro, ...(program.loop ? [program.loop] : []), ...(program.interrupt?.prompts ?? [])]);
     const playback = this.#playbacks.get(peerId) ?? (await this.#create(peerId, created));
+    // A newer request may have come while the playback was being created.
+    if (!stillWanted()) return { introMs: 0, stale: true };
     return playback.set(program);
   }
 

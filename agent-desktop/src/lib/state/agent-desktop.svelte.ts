@@ -30,7 +30,7 @@ export interface NoticeItem extends Notice {
 }
 
 /** What the desktop is doing on the agent's behalf, to disable buttons meanwhile. */
-export type PendingAction = 'answer' | 'decline' | 'hangup' | 'status' | 'media' | 'wrapup-extend' | 'wrapup-end' | null;
+export type PendingAction = 'answer' | 'decline' | 'hangup' | 'hold' | 'status' | 'media' | 'wrapup-extend' | 'wrapup-end' | null;
 
 /** Longest list of notices kept on screen. */
 const MAX_NOTICES = 5;
@@ -173,6 +173,16 @@ export class AgentDesktop {
       await this.#request('call:hangup', { callId: call.callId });
     });
     this.#closeMedia();
+  }
+
+  /** Puts the customer on hold, or takes them back (SPEC §5). */
+  async toggleHold(): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call || (call.state !== 'connected' && call.state !== 'on_hold')) return;
+    const event = call.state === 'on_hold' ? 'call:resume' : 'call:hold';
+    await this.#act('hold', async () => {
+      await this.#request(event, { callId: call.callId });
+    });
   }
 
   /** Enters the media of the call in progress again (after a reload, or a failed attempt). */

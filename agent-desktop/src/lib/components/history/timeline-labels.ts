@@ -15,6 +15,12 @@ export function timelineLabel(event: CallTimelineEvent): string {
       return `No answer from ${agent}`;
     case 'call_answered':
       return `Answered by ${who}`;
+    case 'call_held':
+      return `Put on hold by ${who}`;
+    case 'call_resumed': {
+      const held = event.data['heldSeconds'];
+      return typeof held === 'number' ? `Resumed by ${who} after ${Math.round(held)} s on hold` : `Resumed by ${who}`;
+    }
     case 'call_ended':
       // The customer's connection dropped and they did not come back within the reconnect grace.
       if (event.data['reason'] === 'customer_lost') return 'Ended: the customer’s connection was lost';
