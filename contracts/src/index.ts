@@ -7,3 +7,4 @@ export * from './validation.ts';
 export * from './console.ts';
 export * from './live.ts';
 export * from './history.ts';
+export * from './recording.ts';

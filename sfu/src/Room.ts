@@ -22,6 +22,7 @@ import {
   type WebRtcListen,
 } from './mediasoup-adapter.ts';
 import { Peer, type PeerChannel, type TransportDirection } from './Peer.ts';
+import { RoomRecordings } from './RecordingTap.ts';
 
 export interface RoomOptions {
   id: string;
@@ -49,6 +50,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #logger: Logger;
   readonly #isParameterError: (error: unknown) => boolean;
   readonly #peers = new Map<string, Peer>();
+  /** Recording taps (SPEC §13): fed every producer, closed with the room. */
+  readonly recordings: RoomRecordings;
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -60,6 +63,12 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#idleMs = options.idleMs;
     this.#logger = options.logger.child({ roomId: options.id });
     this.#isParameterError = options.isParameterError;
+    this.recordings = new RoomRecordings({
+      router: this.#router,
+      listenIp: this.#listen.listenIp,
+      logger: this.#logger,
+      producers: () => [...this.#peers.values()].flatMap((p) => p.producers().map(({ producer }) => ({ peerId: p.id, producer }))),
+    });
     // The router dies with its worker: the room cannot carry media any more.
     onClosed(this.#router, () => this.close('media_failure'));
     this.#armIdleTimer();
@@ -157,6 +166,7 @@ export class Room extends EventEmitter<RoomEvents> {
     peer.addProducer(producer, request.source);
     this.#logger.info({ peerId: peer.id, producerId: producer.id, kind: producer.kind, source: request.source }, 'producer created');
     for (const other of this.#joinedPeers()) if (other !== peer) this.#consume(other, peer, producer, request.source);
+    this.recordings.producerAdded({ peerId: peer.id, producer });
     return { id: producer.id };
   }
 
@@ -221,6 +231,7 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#disarmIdleTimer();
+    this.recordings.close();
     const peers = [...this.#peers.values()];
     this.#peers.clear();
     for (const peer of peers) {

@@ -5,6 +5,7 @@
  *   GET    /rooms/:roomId/stats              → RoomStats
  *   DELETE /rooms/:roomId         {reason}?  → 204 (404 when unknown)
  *   GET    /health                           → SfuHealth
+ *   …/rooms/:roomId/recordings[/:recordingId]  → see control-recordings.ts
  * Errors are `{ error: { code, message } }` with the contract's HTTP status.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -13,6 +14,7 @@ import { ERROR_STATUS, roomCloseSchema, roomCreateSchema, type RoomCreated, type
 import { SfuError, toErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { RoomRegistry } from './RoomRegistry.ts';
+import { recordingRoute } from './control-recordings.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -86,8 +88,14 @@ export function controlApi(deps: ControlApiDeps): RequestListener {
       return;
     }
     const roomId = parts[1];
+    const room = roomId === undefined ? undefined : rooms.get(roomId);
+    if (parts[2] === 'recordings') {
+      if (!room) throw new SfuError('not_found', 'No such room');
+      const answer = await recordingRoute(room, method, parts.slice(3), () => readJson(req));
+      send(res, answer.status, answer.body);
+      return;
+    }
     if (roomId === undefined || parts.length > 3) throw new SfuError('not_found', 'No such endpoint');
-    const room = rooms.get(roomId);
     if (parts.length === 2 && method === 'DELETE') {
       const { reason } = roomCloseSchema.parse((await readJson(req)) ?? {});
       if (!rooms.close(roomId, reason ?? DEFAULT_CLOSE_REASON)) throw new SfuError('not_found', 'No such room');
