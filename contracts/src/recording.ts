@@ -26,3 +26,58 @@ export interface RecordingTapSummary {
   recordingId: string;
   legs: (RecordingLegTarget & { producerId: string | null; ssrc: number | null; payloadType: number | null })[];
 }
+
+/** Recording composer API. Who a leg is in the merged file: the agent left, the customer right. */
+export const RECORDING_LEG_ROLES = ['agent', 'customer'] as const;
+export type RecordingLegRole = (typeof RECORDING_LEG_ROLES)[number];
+export const RECORDING_COMPOSITIONS = ['per_leg', 'merged'] as const;
+export type RecordingComposition = (typeof RECORDING_COMPOSITIONS)[number];
+
+/** POST /recordings on the composer: opens one UDP port per leg. */
+export const composerStartSchema = z.object({
+  recordingId: z.string().min(1).max(64),
+  callId: z.string().min(1).max(64),
+  conversationId: z.string().min(1).max(64),
+  agentName: z.string().min(1).max(200),
+  /** The customer: name when known, else their number or identity. */
+  endUser: z.string().min(1).max(200),
+  composition: z.enum(RECORDING_COMPOSITIONS),
+  legs: z
+    .array(z.object({ role: z.enum(RECORDING_LEG_ROLES), peerId: z.string().min(1).max(128), kind: z.literal('audio') }))
+    .min(1)
+    .max(2)
+    .refine((legs) => new Set(legs.map((leg) => leg.role)).size === legs.length, 'one leg per role'),
+});
+export type ComposerStart = z.infer<typeof composerStartSchema>;
+
+/** The composer's answer: where the SFU sends each leg (the SFU tap request's `legs`). */
+export interface ComposerSession {
+  recordingId: string;
+  legs: (RecordingLegTarget & { role: RecordingLegRole })[];
+}
+
+export const RECORDING_CHANNEL_LAYOUTS = ['mono', 'stereo_agent_left_customer_right'] as const;
+export type RecordingChannelLayout = (typeof RECORDING_CHANNEL_LAYOUTS)[number];
+
+/** One file a recording produced. */
+export interface RecordedFile {
+  fileName: string;
+  /** `agent` / `customer` for a leg file, `merged` for the stereo file. */
+  leg: RecordingLegRole | 'merged';
+  channelLayout: RecordingChannelLayout;
+  codec: 'opus';
+  /** Written as received: false; the merged file keeps both legs' packets too. */
+  transcoded: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  bytes: number;
+}
+
+/** POST /recordings/:id/stop answer (the same on a repeated stop). */
+export interface ComposerResult {
+  recordingId: string;
+  files: RecordedFile[];
+  /** Files that could not be made (a leg without audio, a merge that is not possible). */
+  failures: { leg: RecordingLegRole | 'merged'; code: string; message: string }[];
+}
