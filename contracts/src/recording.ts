@@ -81,3 +81,15 @@ export interface ComposerResult {
   /** Files that could not be made (a leg without audio, a merge that is not possible). */
   failures: { leg: RecordingLegRole | 'merged'; code: string; message: string }[];
 }
+
+/** Organisation recording configuration (SPEC §13), frozen for each call when it starts. */
+export const RECORDING_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
+export type RecordingDirections = (typeof RECORDING_DIRECTIONS)[number];
+export const RECORDING_VIDEO_MODES = ['audio_only', 'audio_and_video'] as const;
+export type RecordingVideoMode = (typeof RECORDING_VIDEO_MODES)[number];
+/** Storages built so far: local disk. S3 and SFTP come with the upload queue. */
+export const RECORDING_STORAGES = ['local'] as const;
+export type RecordingStorage = (typeof RECORDING_STORAGES)[number];
+/** A recording file: being processed after the call, ready, or failed (e.g. a leg without audio). */
+export const RECORDING_STATUSES = ['processing', 'ready', 'failed'] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];

@@ -9,6 +9,7 @@ import * as m20261123callHistory from './migrations/2026-11-23T14-00-00_call_his
 import * as m20261123ringAll from './migrations/2026-11-23T15-00-00_ring_all.ts';
 import * as m20261123assignmentOrder from './migrations/2026-11-23T15-30-00_assignment_order.ts';
 import * as m20261124reconnectGrace from './migrations/2026-11-24T10-00-00_reconnect_grace.ts';
+import * as m20261125recording from './migrations/2026-11-25T10-00-00_recording.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T15-00-00_ring_all': m20261123ringAll,
   '2026-11-23T15-30-00_assignment_order': m20261123assignmentOrder,
   '2026-11-24T10-00-00_reconnect_grace': m20261124reconnectGrace,
+  '2026-11-25T10-00-00_recording': m20261125recording,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
