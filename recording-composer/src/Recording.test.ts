@@ -193,4 +193,32 @@ describe('recording composer (SPEC §13 files)', () => {
     assert.ok(Math.abs((leftOnsets[0] ?? 0) - 1000) <= 40, `left onset ${leftOnsets[0]}`);
     assert.ok(Math.abs((rightOnsets[0] ?? 0) - 1500) <= 40, `right onset ${rightOnsets[0]}`);
   });
+
+  it('keeps a reloaded participant on the same leg: one file, the time away filled with silence', async () => {
+    const first = await opusPackets(1, 880, [[0.2, 0.5]]);
+    const second = await opusPackets(1, 880, [[0.2, 0.5]]);
+    const agentPackets = await opusPackets(2.6, 440, [[0.2, 0.5]]);
+    const result = await record('reload-1', 'merged', async ({ agent, customer }) => {
+      const agentRun = play([{ source: agent, ssrc: 1111, packets: agentPackets, startTick: 0, tsBase: 0, seqBase: 0 }]);
+      await play([{ source: customer, ssrc: 2222, packets: first, startTick: 0, tsBase: 5000, seqBase: 100 }]);
+      // The page reloads: its producer goes, 0.5 s later a new one (new SSRC, new bases) comes.
+      customer.close();
+      const started = performance.now();
+      const again = await rig.audioSource('customer-1', 3333);
+      await tapReady(rig, 'reload-1');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 500 - (performance.now() - started))));
+      await play([{ source: again, ssrc: 3333, packets: second, startTick: 0, tsBase: 900_000, seqBase: 40_000 }]);
+      await agentRun;
+      again.close();
+    });
+    const customerFile = result.files.find((f) => f.leg === 'customer');
+    assert.ok(customerFile);
+    assert.equal(result.files.filter((f) => f.leg === 'customer').length, 1);
+    const [pcm] = await decode(path.join(dir, customerFile.fileName), 1);
+    assert.ok(pcm);
+    const onsets = onsetsMs(pcm);
+    // Tones at 0.2 s of each run; the second run starts about 1.5 s after the first (1 s + 0.5 s away).
+    assert.equal(onsets.length, 2, `onsets ${onsets.join(',')}`);
+    assert.ok(Math.abs((onsets[1] ?? 0) - (onsets[0] ?? 0) - 1520) <= 80, `onsets ${onsets.join(',')}`);
+  });
 });

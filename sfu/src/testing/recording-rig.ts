@@ -81,7 +81,8 @@ export async function startRecordingRig(): Promise<RecordingRig> {
           socket.send(packet, transport.tuple.localPort, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
         ),
       close: () => {
-        producers.splice(producers.indexOf(entry), 1);
+        const at = producers.indexOf(entry);
+        if (at >= 0) producers.splice(at, 1);
         transport.close();
       },
     };
