@@ -6,9 +6,8 @@
  *   GET  /health                                    → { recordings }
  * Errors are `{ error: { code, message } }`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import { bearerMatches, clientErrorBody, readJsonBody, sendJson as send } from '@cc/contracts/control-http';
 import { composerStartSchema, ERROR_STATUS, type ErrorBody, type ErrorCode } from '@cc/contracts';
 import type { Logger } from './logger.ts';
 import type { RecordingRegistry } from './RecordingRegistry.ts';
@@ -24,38 +23,10 @@ export class ComposerError extends Error {
   }
 }
 
-function authorized(header: string | undefined, secret: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(header.slice('Bearer '.length)), digest(secret));
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ComposerError('bad_request', 'Body too large');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ComposerError('bad_request', 'Body is not valid JSON');
-  }
-}
-
 function toErrorBody(error: unknown, logger: Logger, context: Record<string, unknown>): ErrorBody {
   if (error instanceof ComposerError) return { code: error.code, message: error.message };
-  if (error instanceof z.ZodError) {
-    const first = error.issues[0];
-    return { code: 'bad_request', message: first ? `${first.path.join('.') || 'payload'}: ${first.message}` : 'Invalid payload' };
-  }
+  const clientError = clientErrorBody(error);
+  if (clientError) return clientError;
   logger.error({ err: error, ...context }, 'unexpected error');
   return { code: 'internal', message: 'Internal error' };
 }
@@ -64,7 +35,7 @@ export function controlApi(deps: { recordings: RecordingRegistry; controlSecret:
   const { recordings, logger } = deps;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!authorized(req.headers.authorization, deps.controlSecret)) {
+    if (!bearerMatches(req.headers.authorization, deps.controlSecret)) {
       throw new ComposerError('unauthenticated', 'A valid bearer token is required');
     }
     const parts = new URL(req.url ?? '/', 'http://control').pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -74,7 +45,7 @@ export function controlApi(deps: { recordings: RecordingRegistry; controlSecret:
       return;
     }
     if (method === 'POST' && parts.length === 1 && parts[0] === 'recordings') {
-      const { recording, created } = await recordings.start(composerStartSchema.parse(await readJson(req)));
+      const { recording, created } = await recordings.start(composerStartSchema.parse(await readJsonBody(req, MAX_BODY_BYTES)));
       send(res, created ? 201 : 200, recording.session());
       return;
     }

@@ -4,23 +4,15 @@
  *   const session = await composer.start(request);   // where the SFU sends each leg
  *   const result = await composer.stop(recordingId); // the files, once written
  */
-import type { ComposerResult, ComposerSession, ComposerStart, ErrorBody } from '@cc/contracts';
+import type { ComposerResult, ComposerSession, ComposerStart } from '@cc/contracts';
+import { ControlRequestError, controlRequest } from '@cc/contracts/control-http';
 
 /** Default time-out of one request; a stop composes the merged file, so it gets longer. */
 export const COMPOSER_TIMEOUT_MS = 5_000;
 export const COMPOSER_STOP_TIMEOUT_MS = 60_000;
 
-export class ComposerControlError extends Error {
-  override name = 'ComposerControlError';
-  /** HTTP status (0 when the composer could not be reached). */
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.status = status;
-    this.code = code;
-  }
-}
+/** What a failed request throws: the composer's error code, or `unreachable` (status 0). */
+export { ControlRequestError as ComposerControlError };
 
 export class ComposerControlClient {
   readonly #baseUrl: string;
@@ -40,25 +32,14 @@ export class ComposerControlClient {
   }
 
   async #request<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.#baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.#secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      throw new ComposerControlError(0, 'unavailable', `Recording composer unreachable: ${method} ${path}`, { cause: error });
-    }
-    if (!res.ok) {
-      const error = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
-      throw new ComposerControlError(
-        res.status,
-        error?.error?.code ?? 'internal',
-        error?.error?.message ?? `Composer answered ${res.status}`,
-      );
-    }
-    return (await res.json()) as T;
+    return (await controlRequest<T>({
+      baseUrl: this.#baseUrl,
+      secret: this.#secret,
+      method,
+      path,
+      body,
+      timeoutMs,
+      error: (status, code, message, cause) => new ControlRequestError(status, code, message, { cause }),
+    })) as T;
   }
 }
