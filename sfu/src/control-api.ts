@@ -8,8 +8,8 @@
  *   …/rooms/:roomId/recordings[/:recordingId]  → see control-recordings.ts
  * Errors are `{ error: { code, message } }` with the contract's HTTP status.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { bearerMatches as authorized, readJsonBody, sendJson as send } from '@cc/contracts/control-http';
 import { ERROR_STATUS, roomCloseSchema, roomCreateSchema, type RoomCreated, type SfuHealth } from '@cc/contracts';
 import { SfuError, toErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -29,7 +29,38 @@ export interface ControlApiDeps {
   logger: Logger;
 }
 
-const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, MAX_BODY_BYTES);
+/** Constant-time bearer check (hashing first makes both sides the same length). */
+function authorized(header: string | undefined, secret: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(header.slice('Bearer '.length)), digest(secret));
+}
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new SfuError('bad_request', 'Body too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SfuError('bad_request', 'Body is not valid JSON');
+  }
+}
 
 export function controlApi(deps: ControlApiDeps): RequestListener {
   const { rooms, pool, logger } = deps;

@@ -3,14 +3,22 @@
  *   const sfu = new SfuControlClient('http://127.0.0.1:4002', secret);
  *   const { signalUrl } = await sfu.createRoom(callId);
  */
-import { ControlRequestError, controlRequest } from '@cc/contracts/control-http';
-import type { RecordingTapStart, RecordingTapSummary, RoomCreated, RoomStats, RoomSummary, SfuHealth } from '@cc/contracts';
+import type { ErrorBody, RecordingTapStart, RecordingTapSummary, RoomCreated, RoomStats, RoomSummary, SfuHealth } from '@cc/contracts';
 
 /** Default time-out of one control request, in milliseconds. */
 export const CONTROL_TIMEOUT_MS = 5_000;
 
-export class SfuControlError extends ControlRequestError {
+export class SfuControlError extends Error {
   override name = 'SfuControlError';
+  /** HTTP status (0 when the SFU could not be reached). */
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.code = code;
+  }
 }
 
 export class SfuControlClient {
@@ -76,17 +84,34 @@ export class SfuControlClient {
     return (await this.#request<SfuHealth>('GET', '/health')) as SfuHealth;
   }
 
-  #request<T>(method: string, path: string, body?: unknown, options: { allowNotFound?: boolean } = {}): Promise<T | null> {
-    return controlRequest<T>({
-      baseUrl: this.#baseUrl,
-      secret: this.#secret,
-      method,
-      path,
-      body,
-      timeoutMs: this.#timeoutMs,
-      allowNotFound: options.allowNotFound ?? false,
-      // An SFU out of reach is the media tier being unavailable (the code callers act on).
-      error: (status, code, message, cause) => new SfuControlError(status, status === 0 ? 'media_unavailable' : code, message, { cause }),
-    });
+  async #request<T>(method: string, path: string, body?: unknown, options: { allowNotFound?: boolean } = {}): Promise<T | null> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.#baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#secret}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new SfuControlError(0, 'media_unavailable', `SFU control API unreachable: ${method} ${path}`, { cause: error });
+    }
+    if (res.status === 404 && options.allowNotFound) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok) {
+      const error = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
+      throw new SfuControlError(
+        res.status,
+        error?.error?.code ?? 'internal',
+        error?.error?.message ?? `SFU control API answered ${res.status}`,
+      );
+    }
+    if (res.status === 204) return null;
+    return (await res.json()) as T;
   }
 }

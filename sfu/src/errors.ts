@@ -1,6 +1,6 @@
 /** Named errors of the SFU: a stable, client-safe code and message. Anything else is `internal`. */
 import type { ErrorBody, ErrorCode } from '@cc/contracts';
-import { clientErrorBody } from '@cc/contracts/control-http';
+import { z } from 'zod';
 import type { Logger } from './logger.ts';
 
 export class SfuError extends Error {
@@ -16,8 +16,10 @@ export class SfuError extends Error {
 /** Maps any thrown value to a body a client may see; unknown failures are logged with context. */
 export function toErrorBody(error: unknown, logger: Logger, context: Record<string, unknown>): ErrorBody {
   if (error instanceof SfuError) return { code: error.code, message: error.message };
-  const clientError = clientErrorBody(error);
-  if (clientError) return clientError;
+  if (error instanceof z.ZodError) {
+    const first = error.issues[0];
+    return { code: 'bad_request', message: first ? `${first.path.join('.') || 'payload'}: ${first.message}` : 'Invalid payload' };
+  }
   logger.error({ err: error, ...context }, 'unexpected error');
   return { code: 'internal', message: 'Internal error' };
 }
