@@ -62,7 +62,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['routing-service/src/**/*.ts', 'sfu/src/**/*.ts', 'migrations/src/**/*.ts', 'contracts/src/**/*.ts'],
+    files: [
+      'routing-service/src/**/*.ts',
+      'sfu/src/**/*.ts',
+      'migrations/src/**/*.ts',
+      'contracts/src/**/*.ts',
+      'recording-composer/src/**/*.ts',
+    ],
     ignores: ['**/*.test.ts', '**/testing/**', '**/testing.ts'],
     rules: { 'no-console': 'error' },
   },

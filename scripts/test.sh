@@ -37,6 +37,7 @@ run format npx prettier --check .
 run contracts npm test --silent -w @cc/contracts
 run migrations npm test --silent -w @cc/migrations
 run sfu npm test --silent -w @cc/sfu
+run recording-composer npm test --silent -w @cc/recording-composer
 run routing-service npm test --silent -w @cc/routing-service
 run e2e npm test --silent -w @cc/e2e
 

@@ -8,3 +8,4 @@ export * from './console.ts';
 export * from './live.ts';
 export * from './history.ts';
 export * from './prompts.ts';
+export * from './recording.ts';

@@ -14,6 +14,13 @@ import type {
   CallState,
   ConversationStatus,
   QueueStrategy,
+  RecordingChannelLayout,
+  RecordingDirections,
+  RecordingComposition,
+  RecordingLegRole,
+  RecordingStatus,
+  RecordingStorage,
+  RecordingVideoMode,
   UserRole,
 } from '@cc/contracts';
 
@@ -278,6 +285,61 @@ export interface SocketIoAttachmentsTable {
   payload: Buffer | null;
 }
 
+/** An organisation's recording configuration (SPEC §13); no row means recording is off. */
+export interface RecordingConfigurationTable {
+  organisation_id: string;
+  enabled: Generated<boolean>;
+  directions: Generated<RecordingDirections>;
+  video_mode: Generated<RecordingVideoMode>;
+  composition: Generated<RecordingComposition>;
+  storage: Generated<RecordingStorage>;
+  updated_at: Generated<Date>;
+}
+
+/** The configuration as it was when the call started: what the call is recorded with. */
+export interface CallRecordingSettingsTable {
+  call_id: string;
+  organisation_id: string;
+  record: boolean;
+  video_mode: RecordingVideoMode;
+  composition: RecordingComposition;
+  storage: RecordingStorage;
+  frozen_at: Timestamp;
+}
+
+/** One agent segment being (or having been) recorded; its id is the composer's and the SFU tap's recording id. */
+export interface RecordingSessionTable {
+  id: string;
+  organisation_id: string;
+  call_id: string;
+  agent_id: string | null;
+  state: 'recording' | 'stopped';
+  started_at: Timestamp;
+  stopped_at: Timestamp | null;
+}
+
+/** One recording file: a leg (mono) or the merged stereo file. */
+export interface RecordingTable {
+  id: Generated<string>;
+  organisation_id: string;
+  session_id: string;
+  call_id: string;
+  conversation_id: string;
+  agent_id: string | null;
+  leg: RecordingLegRole | 'merged';
+  channel_layout: RecordingChannelLayout;
+  status: RecordingStatus;
+  storage: RecordingStorage;
+  file_name: string | null;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  duration_ms: number | null;
+  /** bigint: pg returns it as a string. */
+  bytes: ColumnType<string | null, number | null, number | null>;
+  error: string | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   organisation: OrganisationTable;
   user_account: UserAccountTable;
@@ -301,6 +363,10 @@ export interface Database {
   waiting_strategy: WaitingStrategyTable;
   hold_configuration: HoldConfigurationTable;
   socket_io_attachments: SocketIoAttachmentsTable;
+  recording_configuration: RecordingConfigurationTable;
+  call_recording_settings: CallRecordingSettingsTable;
+  recording_session: RecordingSessionTable;
+  recording: RecordingTable;
 }
 
 export type Organisation = Selectable<OrganisationTable>;
@@ -322,3 +388,5 @@ export type Timer = Selectable<TimerTable>;
 export type Prompt = Selectable<PromptTable>;
 export type WaitingStrategy = Selectable<WaitingStrategyTable>;
 export type HoldConfiguration = Selectable<HoldConfigurationTable>;
+export type RecordingConfiguration = Selectable<RecordingConfigurationTable>;
+export type Recording = Selectable<RecordingTable>;

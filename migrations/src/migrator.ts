@@ -10,6 +10,7 @@ import * as m20261123ringAll from './migrations/2026-11-23T15-00-00_ring_all.ts'
 import * as m20261123assignmentOrder from './migrations/2026-11-23T15-30-00_assignment_order.ts';
 import * as m20261124reconnectGrace from './migrations/2026-11-24T10-00-00_reconnect_grace.ts';
 import * as m20261125promptsWaiting from './migrations/2026-11-25T09-00-00_prompts_waiting.ts';
+import * as m20261125recording from './migrations/2026-11-25T10-00-00_recording.ts';
 import * as m20261125hold from './migrations/2026-11-25T11-00-00_hold.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T15-30-00_assignment_order': m20261123assignmentOrder,
   '2026-11-24T10-00-00_reconnect_grace': m20261124reconnectGrace,
   '2026-11-25T09-00-00_prompts_waiting': m20261125promptsWaiting,
+  '2026-11-25T10-00-00_recording': m20261125recording,
   '2026-11-25T11-00-00_hold': m20261125hold,
 };
 

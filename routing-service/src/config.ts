@@ -15,6 +15,9 @@ const schema = z.object({
   MEDIA_SECRET: secret,
   SFU_CONTROL_URL: z.url().default('http://127.0.0.1:4002'),
   SFU_CONTROL_SECRET: secret,
+  /** Recording composer's control API (SPEC §13); calls are not recorded without it. */
+  COMPOSER_CONTROL_URL: z.url().optional(),
+  COMPOSER_CONTROL_SECRET: secret.optional(),
   /** Folder of the built agent desktop, served at `/`. */
   DESKTOP_BUILD_DIR: z.string().default(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent-desktop/build')),
   /** How often due timers are looked for, in ms, besides the wake-up at the next due time. */

@@ -23,6 +23,7 @@ import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
 import { loadAudio } from './prompts/prompts.ts';
+import { callRecorder } from './recording/wiring.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
@@ -84,6 +85,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     publish,
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
     customerReconnectGraceSeconds: config.CUSTOMER_RECONNECT_GRACE_SECONDS,
+    recordings: callRecorder(config, db, clock, logger),
   });
   const timerLoop = new TimerLoop(
     async () => {

@@ -33,6 +33,7 @@ import {
 import { Peer, type PeerChannel, type TransportDirection } from './Peer.ts';
 import type { Playback } from './playback/Playback.ts';
 import { RoomPlaybacks, type PlaybackDeps } from './playback/RoomPlaybacks.ts';
+import { RoomRecordings } from './RecordingTap.ts';
 
 export interface RoomOptions {
   id: string;
@@ -68,6 +69,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #isolated = new Set<string>();
   /** The newest request version seen per participant (playback and hold). */
   readonly #versions = new Map<string, number>();
+  /** Recording taps (SPEC §13): fed every producer, closed with the room. */
+  readonly recordings: RoomRecordings;
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -80,6 +83,12 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#logger = options.logger.child({ roomId: options.id });
     this.#isParameterError = options.isParameterError;
     this.#playbacks = new RoomPlaybacks(options.router, options.playback);
+    this.recordings = new RoomRecordings({
+      router: this.#router,
+      listenIp: this.#listen.listenIp,
+      logger: this.#logger,
+      producers: () => [...this.#peers.values()].flatMap((p) => p.producers().map(({ producer }) => ({ peerId: p.id, producer }))),
+    });
     // The router dies with its worker: the room cannot carry media any more.
     onClosed(this.#router, () => this.close('media_failure'));
     this.#armIdleTimer();
@@ -177,6 +186,7 @@ export class Room extends EventEmitter<RoomEvents> {
     peer.addProducer(producer, request.source);
     this.#logger.info({ peerId: peer.id, producerId: producer.id, kind: producer.kind, source: request.source }, 'producer created');
     for (const other of this.#joinedPeers()) if (other !== peer) this.#consume(other, peer.id, producer, request.source);
+    this.recordings.producerAdded({ peerId: peer.id, producer });
     return { id: producer.id };
   }
 
@@ -285,6 +295,7 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#disarmIdleTimer();
+    this.recordings.close();
     const peers = [...this.#peers.values()];
     this.#peers.clear();
     for (const peer of peers) {

@@ -10,6 +10,7 @@
  *   HEAD   /prompts/:hash                    → 200 when held, 404 otherwise
  *   PUT    /prompts/:hash                    Ogg Opus bytes → 204 (checked against the hash)
  *   GET    /health                           → SfuHealth
+ *   …/rooms/:roomId/recordings[/:recordingId]  → see control-recordings.ts
  * Errors are `{ error: { code, message } }` with the contract's HTTP status.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -29,6 +30,7 @@ import { SfuError, toErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { PromptLibrary } from './playback/PromptLibrary.ts';
 import type { RoomRegistry } from './RoomRegistry.ts';
+import { recordingRoute } from './control-recordings.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -126,8 +128,14 @@ export function controlApi(deps: ControlApiDeps): RequestListener {
       await peerRoute(roomId, parts[3] ?? '', parts[4] ?? '', method, req, res);
       return;
     }
-    if (parts.length > 3) throw new SfuError('not_found', 'No such endpoint');
     const room = rooms.get(roomId);
+    if (parts[2] === 'recordings') {
+      if (!room) throw new SfuError('not_found', 'No such room');
+      const answer = await recordingRoute(room, method, parts.slice(3), () => readJson(req));
+      send(res, answer.status, answer.body);
+      return;
+    }
+    if (parts.length > 3) throw new SfuError('not_found', 'No such endpoint');
     if (parts.length === 2 && method === 'DELETE') {
       const { reason } = roomCloseSchema.parse((await readJson(req)) ?? {});
       if (!rooms.close(roomId, reason ?? DEFAULT_CLOSE_REASON)) throw new SfuError('not_found', 'No such room');

@@ -3,7 +3,17 @@
  *   const sfu = new SfuControlClient('http://127.0.0.1:4002', secret);
  *   const { signalUrl } = await sfu.createRoom(callId);
  */
-import type { ErrorBody, PlaybackProgramInput, PlaybackStarted, RoomCreated, RoomStats, RoomSummary, SfuHealth } from '@cc/contracts';
+import type {
+  ErrorBody,
+  PlaybackProgramInput,
+  PlaybackStarted,
+  RecordingTapStart,
+  RecordingTapSummary,
+  RoomCreated,
+  RoomStats,
+  RoomSummary,
+  SfuHealth,
+} from '@cc/contracts';
 
 /** Default time-out of one control request, in milliseconds. */
 export const CONTROL_TIMEOUT_MS = 5_000;
@@ -75,6 +85,34 @@ export class SfuControlClient {
   /** Puts a participant on hold (neither hears nor is heard) or back; `version` as for playback. */
   async setIsolated(roomId: string, peerId: string, isolated: boolean, version?: number): Promise<void> {
     await this.#request('PUT', this.#peerPath(roomId, peerId, 'isolation'), { isolated, ...(version === undefined ? {} : { version }) });
+  }
+
+  /** Starts sending the listed legs of the room to their targets (idempotent by recordingId). */
+  async startRecording(roomId: string, request: RecordingTapStart): Promise<RecordingTapSummary> {
+    return (await this.#request<RecordingTapSummary>(
+      'POST',
+      `/rooms/${encodeURIComponent(roomId)}/recordings`,
+      request,
+    )) as RecordingTapSummary;
+  }
+
+  /** The tap's legs, or null when there is no such room or recording. */
+  async getRecording(roomId: string, recordingId: string): Promise<RecordingTapSummary | null> {
+    return this.#request<RecordingTapSummary>(
+      'GET',
+      `/rooms/${encodeURIComponent(roomId)}/recordings/${encodeURIComponent(recordingId)}`,
+      undefined,
+      {
+        allowNotFound: true,
+      },
+    );
+  }
+
+  /** Stops sending; an unknown room or recording is not an error (the room may have closed first). */
+  async stopRecording(roomId: string, recordingId: string): Promise<void> {
+    await this.#request('DELETE', `/rooms/${encodeURIComponent(roomId)}/recordings/${encodeURIComponent(recordingId)}`, undefined, {
+      allowNotFound: true,
+    });
   }
 
   async health(): Promise<SfuHealth> {

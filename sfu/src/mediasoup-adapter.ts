@@ -13,6 +13,7 @@ export type Router = ms.Router;
 export type Transport = ms.Transport;
 export type WebRtcTransport = ms.WebRtcTransport;
 export type DirectTransport = ms.DirectTransport;
+export type PlainTransport = ms.PlainTransport;
 export type Producer = ms.Producer;
 export type Consumer = ms.Consumer;
 export type RtpCapabilities = ms.RtpCapabilities;
@@ -116,4 +117,24 @@ export function onWorkerDied(worker: Worker, listener: (error: Error) => void): 
 /** Validation failures raised by mediasoup for bad client parameters (as opposed to bugs or a dead worker). */
 export function isParameterError(mediasoup: MediasoupModule, error: unknown): boolean {
   return error instanceof TypeError || error instanceof mediasoup.types.UnsupportedError;
+}
+
+/**
+ * A plain (unencrypted) RTP sender towards the recording composer: RTP and RTCP muxed on one
+ * port (3.8.4: `listenIp`, `rtcpMux`, `comedia`; newer releases take `listenInfo`). The
+ * remote address is given, not learnt (comedia off), since the composer never sends first.
+ */
+export async function createRecordingTransport(
+  router: Router,
+  listenIp: string,
+  target: { ip: string; port: number },
+): Promise<PlainTransport> {
+  const transport = await router.createPlainTransport({ listenIp, rtcpMux: true, comedia: false });
+  try {
+    await transport.connect({ ip: target.ip, port: target.port });
+  } catch (error) {
+    transport.close();
+    throw error;
+  }
+  return transport;
 }

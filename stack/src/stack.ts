@@ -1,7 +1,7 @@
 /**
  * Starts the whole center on one machine: PostgreSQL (embedded unless DATABASE_URL is set),
- * migrations, the demo organisation in an empty database, the SFU and the routing service
- * as child processes. Used by `npm start` and by the end-to-end tests.
+ * migrations, the demo organisation in an empty database, the SFU, the recording composer
+ * and the routing service as child processes. Used by `npm start` and by the end-to-end tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,17 +40,26 @@ export interface Stack {
 interface Secrets {
   mediaSecret: string;
   sfuControlSecret: string;
+  /** Added with recording: a data folder made before it gets one at the next start. */
+  composerControlSecret?: string;
   demoLogins: DemoLogin[];
 }
 
 /** Dev keys and demo passwords are made at first start and kept in the data folder, never in the repo. */
 async function loadOrCreateSecrets(dataDir: string): Promise<Secrets> {
   const file = path.join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Secrets;
+  if (existsSync(file)) {
+    const existing = JSON.parse(await readFile(file, 'utf8')) as Secrets;
+    if (existing.composerControlSecret) return existing;
+    const upgraded = { ...existing, composerControlSecret: randomBytes(32).toString('base64url') };
+    await writeFile(file, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    return upgraded;
+  }
   const word = () => randomBytes(9).toString('base64url');
   const secrets: Secrets = {
     mediaSecret: randomBytes(32).toString('base64url'),
     sfuControlSecret: randomBytes(32).toString('base64url'),
+    composerControlSecret: randomBytes(32).toString('base64url'),
     demoLogins: [
       { role: 'supervisor', email: 'supervisor@demo.example', password: word() },
       { role: 'agent', email: 'agent1@demo.example', password: word() },
@@ -136,7 +145,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     }
 
-    const [signalPort, controlPort] = [await freePort(), await freePort()];
+    const [signalPort, controlPort, composerPort] = [await freePort(), await freePort(), await freePort()];
     const port = options.port === 0 ? await freePort() : (options.port ?? 3000);
     const common = {
       MEDIA_SECRET: secrets.mediaSecret,
@@ -156,10 +165,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       authorization: `Bearer ${secrets.sfuControlSecret}`,
     });
 
+    // Recordings (SPEC §13) on local disk under the data folder.
+    const composerSecret = secrets.composerControlSecret ?? '';
+    const composer = startService(
+      'recording-composer',
+      'recording-composer/src/main.ts',
+      {
+        COMPOSER_CONTROL_SECRET: composerSecret,
+        COMPOSER_PORT: String(composerPort),
+        RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+        ...options.env,
+      },
+      logs,
+      dataDir,
+    );
+    children.push(composer);
+    await waitForHttp(`http://127.0.0.1:${composerPort}/health`, composer, 'recording-composer', 30_000, {
+      authorization: `Bearer ${composerSecret}`,
+    });
+
     const routing = startService(
       'routing-service',
       'routing-service/src/main.ts',
-      { ...common, PORT: String(port), DATABASE_URL: databaseUrl, SFU_CONTROL_URL: `http://127.0.0.1:${controlPort}` },
+      {
+        ...common,
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        SFU_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
+        COMPOSER_CONTROL_URL: `http://127.0.0.1:${composerPort}`,
+        COMPOSER_CONTROL_SECRET: composerSecret,
+      },
       logs,
       dataDir,
     );

@@ -23,6 +23,7 @@ import { identifyCaller } from './callers.ts';
 import { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
 import type { MediaRooms } from './media.ts';
+import { freezeRecordingSettings, type CallRecordings } from './recordings.ts';
 import { eventOf, lockCall } from './calls.ts';
 import { abandon, closeOffer, lockOpenOffers, offerCall, stopRinging } from './ringing.ts';
 import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
@@ -51,6 +52,8 @@ export interface AcdDeps {
   wakeAt(dueAt: Date): void;
   /** How long a call waits for a customer out of touch, in seconds; default 15. */
   customerReconnectGraceSeconds?: number;
+  /** Recording (SPEC §13), told after commit when calls connect and end; none: calls are not recorded. */
+  recordings?: CallRecordings;
 }
 
 /** Offers per queue per trigger; bounds the work one trigger can do. */
@@ -118,6 +121,7 @@ export class AcdEngine {
         });
         changes.calls.add(callId);
         changes.queues.add(queueId);
+        await freezeRecordingSettings(trx, { id: callId, organisationId: link.organisationId, direction: 'inbound' }, now);
         await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
         await startWaiting(trx, changes, created);
         return created;
@@ -191,6 +195,7 @@ export class AcdEngine {
       changes.calls.add(callId);
       return call;
     });
+    this.#deps.recordings?.connected(callId);
     return this.joinFor(call, { agentId, name: agentName });
   }
 
@@ -412,6 +417,7 @@ export class AcdEngine {
     if (changes.earliestTimer) this.#deps.wakeAt(changes.earliestTimer);
     for (const [roomId, reason] of changes.roomsToClose) {
       media.close(roomId, reason).catch((error: unknown) => logger.warn({ err: error, roomId }, 'closing a media room failed'));
+      this.#deps.recordings?.ended(roomId);
     }
     for (const [callId, intent] of changes.playbacks) void this.#play(callId, intent);
     const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));

@@ -1,0 +1,95 @@
+/**
+ * Recording (SPEC §13) on the wire: the SFU control API's recording taps. A tap sends each
+ * listed leg (one participant's audio or video) as plain RTP + RTCP to its own target
+ * address, where the recording composer listens.
+ */
+import { z } from 'zod';
+
+/** One leg to capture: a participant's producer of one kind, sent to `ip:port` (RTP and RTCP muxed). */
+export const recordingLegTargetSchema = z.object({
+  peerId: z.string().min(1).max(128),
+  kind: z.enum(['audio', 'video']),
+  ip: z.ipv4().or(z.ipv6()),
+  port: z.number().int().min(1).max(65535),
+});
+export type RecordingLegTarget = z.infer<typeof recordingLegTargetSchema>;
+
+/** POST /rooms/:roomId/recordings */
+export const recordingTapStartSchema = z.object({
+  recordingId: z.string().min(1).max(64),
+  legs: z.array(recordingLegTargetSchema).min(1).max(16),
+});
+export type RecordingTapStart = z.infer<typeof recordingTapStartSchema>;
+
+/** What a tap sends right now: per leg, the producer being captured (null until the peer produces). */
+export interface RecordingTapSummary {
+  recordingId: string;
+  legs: (RecordingLegTarget & { producerId: string | null; ssrc: number | null; payloadType: number | null })[];
+}
+
+/** Recording composer API. Who a leg is in the merged file: the agent left, the customer right. */
+export const RECORDING_LEG_ROLES = ['agent', 'customer'] as const;
+export type RecordingLegRole = (typeof RECORDING_LEG_ROLES)[number];
+export const RECORDING_COMPOSITIONS = ['per_leg', 'merged'] as const;
+export type RecordingComposition = (typeof RECORDING_COMPOSITIONS)[number];
+
+/** POST /recordings on the composer: opens one UDP port per leg. */
+export const composerStartSchema = z.object({
+  recordingId: z.string().min(1).max(64),
+  callId: z.string().min(1).max(64),
+  conversationId: z.string().min(1).max(64),
+  agentName: z.string().min(1).max(200),
+  /** The customer: name when known, else their number or identity. */
+  endUser: z.string().min(1).max(200),
+  composition: z.enum(RECORDING_COMPOSITIONS),
+  legs: z
+    .array(z.object({ role: z.enum(RECORDING_LEG_ROLES), peerId: z.string().min(1).max(128), kind: z.literal('audio') }))
+    .min(1)
+    .max(2)
+    .refine((legs) => new Set(legs.map((leg) => leg.role)).size === legs.length, 'one leg per role'),
+});
+export type ComposerStart = z.infer<typeof composerStartSchema>;
+
+/** The composer's answer: where the SFU sends each leg (the SFU tap request's `legs`). */
+export interface ComposerSession {
+  recordingId: string;
+  legs: (RecordingLegTarget & { role: RecordingLegRole })[];
+}
+
+export const RECORDING_CHANNEL_LAYOUTS = ['mono', 'stereo_agent_left_customer_right'] as const;
+export type RecordingChannelLayout = (typeof RECORDING_CHANNEL_LAYOUTS)[number];
+
+/** One file a recording produced. */
+export interface RecordedFile {
+  fileName: string;
+  /** `agent` / `customer` for a leg file, `merged` for the stereo file. */
+  leg: RecordingLegRole | 'merged';
+  channelLayout: RecordingChannelLayout;
+  codec: 'opus';
+  /** Written as received: false; the merged file keeps both legs' packets too. */
+  transcoded: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  bytes: number;
+}
+
+/** POST /recordings/:id/stop answer (the same on a repeated stop). */
+export interface ComposerResult {
+  recordingId: string;
+  files: RecordedFile[];
+  /** Files that could not be made (a leg without audio, a merge that is not possible). */
+  failures: { leg: RecordingLegRole | 'merged'; code: string; message: string }[];
+}
+
+/** Organisation recording configuration (SPEC §13), frozen for each call when it starts. */
+export const RECORDING_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
+export type RecordingDirections = (typeof RECORDING_DIRECTIONS)[number];
+export const RECORDING_VIDEO_MODES = ['audio_only', 'audio_and_video'] as const;
+export type RecordingVideoMode = (typeof RECORDING_VIDEO_MODES)[number];
+/** Storages built so far: local disk. S3 and SFTP come with the upload queue. */
+export const RECORDING_STORAGES = ['local'] as const;
+export type RecordingStorage = (typeof RECORDING_STORAGES)[number];
+/** A recording file: being processed after the call, ready, or failed (e.g. a leg without audio). */
+export const RECORDING_STATUSES = ['processing', 'ready', 'failed'] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];

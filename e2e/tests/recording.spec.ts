@@ -1,0 +1,71 @@
+/**
+ * Recording (SPEC §13): an answered call in an organisation that records calls leaves, on
+ * local disk under the stack's data folder, an Ogg Opus file per leg and the merged stereo
+ * file (agent left, customer right), each filed as a ready `recording` row.
+ */
+import path from 'node:path';
+import { decode, energy, probe } from '@cc/recording-composer/testing/audio';
+import { createLinkInDesktop, expect, expectMediaFlowing, setStatus, test } from '../fixtures/center.ts';
+
+test('an answered call is recorded: per-leg files and a merged stereo file on local disk', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+  db,
+}) => {
+  const org = await seedOrg({ wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
+  await db
+    .insertInto('recording_configuration')
+    .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged' })
+    .execute();
+  const agent = await agentPage(org.agents[0]?.email ?? '');
+  await setStatus(agent, 'Available');
+  const url = await createLinkInDesktop(agent, { identity: '+44 20 7946 0958' });
+  const customer = await customerPage();
+  await customer.goto(url);
+  await customer.getByRole('button', { name: 'Start audio call' }).click();
+  await agent.getByRole('alertdialog', { name: 'Incoming call' }).getByRole('button', { name: 'Answer' }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Connected with Ada/);
+  await expectMediaFlowing(agent, 'audio');
+  await expectMediaFlowing(customer, 'audio');
+  await customer.getByRole('button', { name: 'Hang up' }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Call ended/);
+
+  const call = await db
+    .selectFrom('call')
+    .select(['id', 'conversation_id', 'answered_at', 'ended_at'])
+    .where('organisation_id', '=', org.organisationId)
+    .executeTakeFirstOrThrow();
+  const rows = () =>
+    db
+      .selectFrom('recording')
+      .select(['leg', 'status', 'file_name', 'channel_layout', 'duration_ms', 'error'])
+      .where('call_id', '=', call.id)
+      .orderBy('leg')
+      .execute();
+  await expect
+    .poll(async () => (await rows()).map((r) => `${r.leg}:${r.status}`), { timeout: 15_000 })
+    .toEqual(['agent:ready', 'customer:ready', 'merged:ready']);
+  const files = await rows();
+  const merged = files.find((r) => r.leg === 'merged');
+  expect(merged?.channel_layout).toBe('stereo_agent_left_customer_right');
+  expect(merged?.file_name).toMatch(new RegExp(`^${call.conversation_id}_Ada-Lovelace_\\+44-20-7946-0958_\\d{14}\\.opus$`));
+
+  const dir = path.join(process.env.E2E_DATA_DIR ?? '', 'recordings');
+  const callSeconds = ((call.ended_at?.getTime() ?? 0) - (call.answered_at?.getTime() ?? 0)) / 1000;
+  const mergedPath = path.join(dir, merged?.file_name ?? '');
+  const info = await probe(mergedPath);
+  expect(info.codec).toBe('opus');
+  expect(info.channels).toBe(2);
+  expect(Math.abs(info.durationS - callSeconds), `merged ${info.durationS} s, call ${callSeconds} s`).toBeLessThan(0.5);
+  const [left, right] = await decode(mergedPath, 2);
+  // Chromium's fake microphone beeps: both the agent (left) and the customer (right) are heard.
+  expect(Math.max(...energy(left ?? new Int16Array()))).toBeGreaterThan(1000);
+  expect(Math.max(...energy(right ?? new Int16Array()))).toBeGreaterThan(1000);
+  for (const leg of files.filter((r) => r.leg !== 'merged')) {
+    const legInfo = await probe(path.join(dir, leg.file_name ?? ''));
+    expect(legInfo.codec).toBe('opus');
+    expect(legInfo.channels).toBe(1);
+    expect(Math.abs(legInfo.durationS - callSeconds), `${leg.leg} ${legInfo.durationS} s, call ${callSeconds} s`).toBeLessThan(0.5);
+  }
+});

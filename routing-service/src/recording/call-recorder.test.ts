@@ -1,0 +1,125 @@
+/**
+ * SPEC §13 wiring through real parts (PostgreSQL, SFU, recording composer): a call is
+ * recorded when it connects and filed when it ends, with the configuration read when the
+ * call started — a change during the call affects only later calls. The Socket.IO clients
+ * here send no media, so each file is filed as failed ("no audio"); the files themselves are
+ * checked in the composer's tests and the end-to-end suite.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig as loadComposerConfig } from '@cc/recording-composer/config';
+import { startComposer, type RunningComposer } from '@cc/recording-composer/server';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startRoutingService, type RoutingService } from '../server.ts';
+import { AgentClient, CustomerClient, createLink, login, seed, startTestMedia } from '../testing/context.ts';
+
+let media: Awaited<ReturnType<typeof startTestMedia>>;
+let composer: RunningComposer;
+let service: RoutingService;
+let dir: string;
+before(async () => {
+  media = await startTestMedia();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'recordings-'));
+  const secret = randomBytes(32).toString('hex');
+  composer = await startComposer(
+    loadComposerConfig({ COMPOSER_CONTROL_SECRET: secret, COMPOSER_PORT: '0', RECORDINGS_DIR: dir, LOG_LEVEL: 'warn' }),
+  );
+  service = await startRoutingService({
+    config: loadConfig({ ...media.env, PORT: '0', COMPOSER_CONTROL_URL: composer.controlUrl, COMPOSER_CONTROL_SECRET: secret }),
+    db: media.t.db,
+    logger: createLogger('warn'),
+  });
+});
+after(async () => {
+  await service.close();
+  await composer.close();
+  await media.sfu.close();
+  await media.t.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ctx = () => ({ t: media.t, url: service.url });
+
+async function callAnsweredAndEnded(agent: AgentClient, cookie: string): Promise<string> {
+  const { token } = await createLink(ctx(), cookie, { type: 'one_time', routing: 'routing_rules', identity: 'Grace Hopper' });
+  const customer = await CustomerClient.connect(ctx(), token);
+  const started = (await customer.socket.timeout(10_000).emitWithAck('call:start', { media: 'audio' })) as {
+    ok: true;
+    data: { call: { callId: string } };
+  };
+  assert.ok(started.ok);
+  const callId = started.data.call.callId;
+  // The change a supervisor makes now must not affect this call.
+  await media.t.db
+    .updateTable('recording_configuration')
+    .set((eb) => ({ enabled: eb.not('enabled') }))
+    .execute();
+  await agent.waitFor((s) => s.call?.state === 'ringing');
+  assert.ok((await agent.request('call:answer', { callId })).ok);
+  await agent.waitFor((s) => s.call?.state === 'connected');
+  await customer.socket.timeout(5000).emitWithAck('call:hangup', {});
+  await agent.waitFor((s) => s.call === null);
+  customer.socket.close();
+  return callId;
+}
+
+async function recordingRows(callId: string): Promise<string[]> {
+  // Filing runs after the call's commit: wait for it to settle (rows no longer processing).
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    assert.ok(Date.now() < deadline, 'the recording was never filed');
+    const rows = await media.t.db
+      .selectFrom('recording')
+      .select(['leg', 'status', 'error'])
+      .where('call_id', '=', callId)
+      .orderBy('leg')
+      .execute();
+    const session = await media.t.db.selectFrom('recording_session').select('state').where('call_id', '=', callId).executeTakeFirst();
+    if (!session) {
+      const settings = await media.t.db
+        .selectFrom('call_recording_settings')
+        .select('record')
+        .where('call_id', '=', callId)
+        .executeTakeFirst();
+      if (settings && !settings.record) return [];
+    }
+    if (session?.state === 'stopped' && rows.length > 0 && rows.every((r) => r.status !== 'processing'))
+      return rows.map((r) => `${r.leg}:${r.status}:${r.error ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('call recording (SPEC §13)', () => {
+  test('the configuration is read when a call starts: enabled then → recorded; enabled later → not', async () => {
+    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
+    await media.t.db
+      .insertInto('recording_configuration')
+      .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged' })
+      .execute();
+    const cookie = await login(ctx(), org.emails[0] ?? '');
+    const agent = await AgentClient.connect(ctx(), cookie);
+
+    // Enabled at the start, disabled during the call: recorded, every file filed.
+    const recorded = await callAnsweredAndEnded(agent, cookie);
+    assert.deepEqual(await recordingRows(recorded), [
+      'agent:failed:This leg carried no audio',
+      'customer:failed:This leg carried no audio',
+      'merged:failed:Neither leg carried audio',
+    ]);
+
+    // Disabled at the start, enabled during the call: not recorded.
+    await agent.waitFor((s) => s.status === 'available');
+    const unrecorded = await callAnsweredAndEnded(agent, cookie);
+    assert.deepEqual(await recordingRows(unrecorded), []);
+    assert.equal(
+      await media.t.db.selectFrom('recording_session').select('id').where('call_id', '=', unrecorded).executeTakeFirst(),
+      undefined,
+    );
+    agent.socket.close();
+  });
+});
