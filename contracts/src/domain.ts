@@ -50,6 +50,8 @@ export const CALL_EVENT_TYPES = [
   'call_answered',
   'call_held',
   'call_resumed',
+  'call_transferred',
+  'transfer_failed',
   'call_ended',
   'call_abandoned',
   'max_wait_reached',

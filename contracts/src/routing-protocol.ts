@@ -93,6 +93,17 @@ export const wrapUpUpdateSchema = z.object({
 
 export type StatusSetRequest = z.infer<typeof statusSetSchema>;
 export type CallRef = z.infer<typeof callRefSchema>;
+export const callTransferSchema = z.object({
+  callId: id,
+  to: z.union([z.strictObject({ agentId: id }), z.strictObject({ queueId: id })], { error: 'Choose an agent or a queue to transfer to.' }),
+});
+export type CallTransferRequest = z.infer<typeof callTransferSchema>;
+export interface TransferTargets {
+  /** Members of the call's queue, available first. */
+  agents: { agentId: string; name: string; status: AgentStatus }[];
+  /** Other queues with automatic agent assignment on. */
+  queues: { queueId: string; name: string }[];
+}
 export type WrapUpUpdateRequest = z.infer<typeof wrapUpUpdateSchema>;
 
 export interface Notice {
@@ -109,6 +120,10 @@ export interface AgentClientToServerEvents {
   /** Puts the customer on hold: they hear the queue's hold configuration; neither side hears the other. */
   'call:hold': (payload: CallRef, ack: AckCallback<null>) => void;
   'call:resume': (payload: CallRef, ack: AckCallback<null>) => void;
+  /** Who this call can be transferred to: the queue's agents (available first) and the queues with AAA on. */
+  'transfer:targets': (payload: CallRef, ack: AckCallback<TransferTargets>) => void;
+  /** Blind transfer: the agent leaves the call at once (wrap-up); the call returns if the transfer fails. */
+  'call:transfer': (payload: CallTransferRequest, ack: AckCallback<null>) => void;
   /** Rejoin the media of the call in progress (after a page reload). */
   'call:media': (payload: CallRef, ack: AckCallback<{ media: MediaJoin }>) => void;
   'wrapup:update': (payload: WrapUpUpdateRequest, ack: AckCallback<WrapUpView>) => void;
@@ -131,6 +146,8 @@ export interface CustomerCallView {
   media: CallMedia;
   /** First name of the agent once connected. */
   agentName: string | null;
+  /** A blind transfer to another agent or queue is ringing. */
+  transferring: boolean;
 }
 
 /**

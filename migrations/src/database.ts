@@ -36,6 +36,9 @@ export interface OrganisationTable {
   wrap_up_seconds: Generated<number>;
   /** IANA time zone; "today" in the live view starts at midnight here. */
   time_zone: Generated<string>;
+  /** What the customer hears while a transfer rings: the message once, then the music (null: built-in music). */
+  transfer_music_prompt_id: string | null;
+  transfer_message_prompt_id: string | null;
   created_at: CreatedAt;
 }
 
@@ -163,6 +166,9 @@ export interface CallTable {
   waiting_ends_at: Timestamp | null;
   /** Bumped with every change of what the customer hears; the SFU ignores older requests. */
   playback_version: Generated<number>;
+  /** While a blind transfer rings: the agent who transferred (the call returns to them if it fails) and the queue it came from. */
+  transfer_from_agent_id: string | null;
+  transfer_from_queue_id: string | null;
 }
 
 export interface CallOfferTable {

@@ -13,6 +13,8 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     ring_timeout_seconds: true,
     wrap_up_seconds: true,
     time_zone: true,
+    transfer_music_prompt_id: true,
+    transfer_message_prompt_id: true,
     created_at: true,
   },
   user_account: { id: true, organisation_id: true, email: true, name: true, role: true, password_hash: true, created_at: true },
@@ -91,6 +93,8 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     end_reason: true,
     waiting_ends_at: true,
     playback_version: true,
+    transfer_from_agent_id: true,
+    transfer_from_queue_id: true,
   },
   call_offer: { id: true, call_id: true, agent_id: true, offered_at: true, outcome: true, outcome_at: true },
   call_event: {

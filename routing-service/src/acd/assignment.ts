@@ -181,6 +181,16 @@ function freeAgents(trx: Trx) {
  * counts one open conversation more, as a call's own conversation does not count) before
  * the exact per-call one.
  */
+/** Whether a member of the queue could be offered a call now (a transfer to the queue checks this first). */
+export async function queueHasEligibleAgent(trx: Trx, queueId: string): Promise<boolean> {
+  return (await eligibleAgentsOf(trx, queueId).executeTakeFirst()) !== undefined;
+}
+
+/** Whether this member of the queue could be offered a call now (a transfer to the agent checks this first). */
+export async function agentIsEligible(trx: Trx, queueId: string, agentId: string): Promise<boolean> {
+  return (await eligibleAgentsOf(trx, queueId).where('a.user_id', '=', agentId).executeTakeFirst()) !== undefined;
+}
+
 function eligibleAgentsOf(trx: Trx, queueId: string) {
   return freeAgents(trx)
     .innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', queueId))

@@ -23,8 +23,10 @@ export type PlaybackIntent = { roomId: string; version: number } & (
   | { kind: 'stop' }
   /** On hold: the customer is isolated and hears the hold configuration. */
   | { kind: 'hold'; queueId: string }
-  /** Back from hold: silence, and the two sides hear each other again. */
+  /** Back from hold (or a transfer that came back): silence, and the two sides hear each other again. */
   | { kind: 'resume' }
+  /** A transfer rings: the customer is not isolated and hears the transfer message and music. */
+  | { kind: 'transfer'; organisationId: string }
 );
 
 type Intent = PlaybackIntent extends infer I ? (I extends unknown ? Omit<I, 'roomId' | 'version'> : never) : never;

@@ -107,7 +107,7 @@ export class CustomerCall {
     switch (call.state) {
       case 'queued':
       case 'ringing':
-        return 'Waiting for an agent…';
+        return call.transferring ? 'Transferring your call…' : 'Waiting for an agent…';
       case 'connected':
         return call.agentName ? `Connected with ${call.agentName}` : 'Connected';
       case 'on_hold':

@@ -10,6 +10,9 @@ import {
   speechPromptSchema,
   SPEECH_RATE_RANGE,
   waitingStrategySchema,
+  holdConfigurationSchema,
+  HOLD_ANNOUNCEMENT_EVERY_RANGE,
+  type HoldConfigurationView,
   type PromptView,
   type Pronunciation,
   type VoiceOptions,
@@ -33,6 +36,10 @@ export class PromptsConsole {
   #voices = $state.raw<VoiceOptions>({ languages: [], voices: ['default'] });
   #pronunciations = $state<Pronunciation[]>([]);
   #strategy = $state<WaitingStrategyView | null>(null);
+  #holds = $state.raw<HoldConfigurationView[]>([]);
+  /** The hold configuration being edited (a new one has id null). */
+  hold = $state<(Omit<HoldConfigurationView, 'id' | 'isDefault'> & { id: string | null; isDefault: boolean }) | null>(null);
+  readonly holdFeedback = new Feedback();
   #strategyQueueId = $state<string | null>(null);
   #pending = $state<string | null>(null);
   speech = $state<SpeechDraft>(emptySpeech());
@@ -47,6 +54,9 @@ export class PromptsConsole {
   get voices(): VoiceOptions {
     return this.#voices;
   }
+  get holdConfigurations(): HoldConfigurationView[] {
+    return this.#holds;
+  }
   get pronunciations(): Pronunciation[] {
     return this.#pronunciations;
   }
@@ -60,11 +70,14 @@ export class PromptsConsole {
   }
 
   async load(): Promise<void> {
-    const [prompts, voices, pronunciations] = await Promise.all([
+    const [prompts, voices, pronunciations, holds] = await Promise.all([
       api<PromptView[]>('GET', '/console/prompts'),
       api<VoiceOptions>('GET', '/console/voices'),
       api<Pronunciation[]>('GET', '/console/pronunciations'),
+      api<HoldConfigurationView[]>('GET', '/console/hold-configurations'),
     ]);
+    this.#holds = holds;
+    if (!this.hold && holds[0]) this.editHold(holds[0]);
     this.#prompts = prompts;
     this.#voices = voices;
     this.#pronunciations = pronunciations;
@@ -132,6 +145,58 @@ export class PromptsConsole {
       await api('DELETE', `/console/prompts/${prompt.id}`);
       this.#prompts = this.#prompts.filter((p) => p.id !== prompt.id);
       return `"${prompt.name}" deleted.`;
+    });
+  }
+
+  editHold(hold: HoldConfigurationView): void {
+    this.holdFeedback.clear();
+    this.hold = { ...hold };
+  }
+
+  newHold(): void {
+    this.holdFeedback.clear();
+    this.hold = {
+      id: null,
+      isDefault: false,
+      name: '',
+      musicPromptId: null,
+      announcementEnabled: false,
+      announcementPromptId: null,
+      announcementEverySeconds: HOLD_ANNOUNCEMENT_EVERY_RANGE.default,
+    };
+  }
+
+  async saveHold(): Promise<void> {
+    const draft = this.hold;
+    if (!draft) return;
+    const { id, isDefault: _isDefault, ...fields } = $state.snapshot(draft);
+    const parsed = holdConfigurationSchema.safeParse(fields);
+    if (!parsed.success) {
+      this.holdFeedback.fail(describeIssues(parsed.error));
+      return;
+    }
+    await this.#do('hold', this.holdFeedback, async () => {
+      const saved = id
+        ? await api<HoldConfigurationView>('PUT', `/console/hold-configurations/${id}`, parsed.data)
+        : await api<HoldConfigurationView>('POST', '/console/hold-configurations', parsed.data);
+      this.#holds = [...this.#holds.filter((h) => h.id !== saved.id), saved].sort(
+        (a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name),
+      );
+      this.hold = { ...saved };
+      return `Hold configuration "${saved.name}" saved.`;
+    });
+  }
+
+  async deleteHold(): Promise<void> {
+    const draft = this.hold;
+    if (!draft?.id) return;
+    const id = draft.id;
+    await this.#do('hold-delete', this.holdFeedback, async () => {
+      await api('DELETE', `/console/hold-configurations/${id}`);
+      this.#holds = this.#holds.filter((h) => h.id !== id);
+      const first = this.#holds[0];
+      this.hold = first ? { ...first } : null;
+      return `Hold configuration "${draft.name}" deleted; its queues use the Default now.`;
     });
   }
 
