@@ -55,6 +55,7 @@ export const CALL_EVENT_TYPES = [
   'call_ended',
   'call_abandoned',
   'max_wait_reached',
+  'outside_hours',
   'call_timed_out',
   'call_failed',
   'wrap_up_started',

@@ -146,3 +146,12 @@ export interface HoldConfigurationView extends HoldConfigurationRequest {
   /** The organisation's Default: queues without their own configuration use it. */
   isDefault: boolean;
 }
+
+/** What the customer hears while a transfer rings (organisation-wide): the message once, then the music. */
+export const transferSettingsSchema = z.strictObject({
+  /** Null: the built-in music. */
+  musicPromptId: promptRef,
+  /** Null: no message, music only. */
+  messagePromptId: promptRef,
+});
+export type TransferSettingsView = z.infer<typeof transferSettingsSchema>;

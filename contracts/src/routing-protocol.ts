@@ -148,6 +148,8 @@ export interface CustomerCallView {
   agentName: string | null;
   /** A blind transfer to another agent or queue is ringing. */
   transferring: boolean;
+  /** Why the call ended or is ending, when the customer should be told (`outside_hours`, `max_wait`). */
+  endReason: 'outside_hours' | 'max_wait' | null;
 }
 
 /**

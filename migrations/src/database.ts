@@ -284,6 +284,23 @@ export interface HoldConfigurationTable {
   announcement_every_seconds: Generated<number>;
 }
 
+/** One opening interval of a day, local time ('HH:MM', `to` may be '24:00'). */
+export interface OpeningInterval {
+  from: string;
+  to: string;
+}
+
+/** A queue's working hours (SPEC §9); the JSON columns are validated by the routing service. */
+export interface WorkingHoursTable {
+  queue_id: string;
+  enabled: Generated<boolean>;
+  /** IANA time zone the intervals are in. */
+  time_zone: Generated<string>;
+  weekly: ColumnType<(OpeningInterval & { day: number })[], string | undefined, string>;
+  exceptions: ColumnType<{ date: string; closed: boolean; intervals: OpeningInterval[] }[], string | undefined, string>;
+  away_message_prompt_id: string | null;
+}
+
 /** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
 export interface SocketIoAttachmentsTable {
   id: BigId;
@@ -368,6 +385,7 @@ export interface Database {
   pronunciation: PronunciationTable;
   waiting_strategy: WaitingStrategyTable;
   hold_configuration: HoldConfigurationTable;
+  working_hours: WorkingHoursTable;
   socket_io_attachments: SocketIoAttachmentsTable;
   recording_configuration: RecordingConfigurationTable;
   call_recording_settings: CallRecordingSettingsTable;
@@ -394,5 +412,6 @@ export type Timer = Selectable<TimerTable>;
 export type Prompt = Selectable<PromptTable>;
 export type WaitingStrategy = Selectable<WaitingStrategyTable>;
 export type HoldConfiguration = Selectable<HoldConfigurationTable>;
+export type WorkingHours = Selectable<WorkingHoursTable>;
 export type RecordingConfiguration = Selectable<RecordingConfigurationTable>;
 export type Recording = Selectable<RecordingTable>;

@@ -13,6 +13,7 @@ import * as m20261125promptsWaiting from './migrations/2026-11-25T09-00-00_promp
 import * as m20261125recording from './migrations/2026-11-25T10-00-00_recording.ts';
 import * as m20261125hold from './migrations/2026-11-25T11-00-00_hold.ts';
 import * as m20261125transfer from './migrations/2026-11-25T12-00-00_transfer.ts';
+import * as m20261125workingHours from './migrations/2026-11-25T12-30-00_working_hours.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T10-00-00_recording': m20261125recording,
   '2026-11-25T11-00-00_hold': m20261125hold,
   '2026-11-25T12-00-00_transfer': m20261125transfer,
+  '2026-11-25T12-30-00_working_hours': m20261125workingHours,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

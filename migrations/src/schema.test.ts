@@ -150,6 +150,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     announcement_prompt_id: true,
     announcement_every_seconds: true,
   },
+  working_hours: { queue_id: true, enabled: true, time_zone: true, weekly: true, exceptions: true, away_message_prompt_id: true },
   socket_io_attachments: { id: true, created_at: true, payload: true },
   recording_configuration: {
     organisation_id: true,

@@ -33,7 +33,7 @@ import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
 import { playToCustomer } from './customer-audio.ts';
 import { hold, resume } from './hold.ts';
 import { transfer, transferTargets } from './transfer.ts';
-import { startWaiting, stopWaiting } from './waiting.ts';
+import { closedForCall, startWaiting, stopWaiting } from './waiting.ts';
 import { handleTimer } from './timer-events.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
@@ -127,7 +127,8 @@ export class AcdEngine {
         changes.queues.add(queueId);
         await freezeRecordingSettings(trx, { id: callId, organisationId: link.organisationId, direction: 'inbound' }, now);
         await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
-        await startWaiting(trx, changes, created);
+        // Outside working hours the call is not queued for agents: the away message plays, then it ends.
+        if (!(await closedForCall(trx, changes, created, now))) await startWaiting(trx, changes, created);
         return created;
       });
       return { call, join };

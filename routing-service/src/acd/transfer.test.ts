@@ -61,7 +61,7 @@ test('transfer to an agent: the first agent wraps up at once, the second gets a 
   const targets = await c.ada.request('transfer:targets', { callId: c.callId });
   assert.ok(targets.ok);
   assert.deepEqual(
-    (targets.data).agents.map((a) => [a.name, a.status]),
+    targets.data.agents.map((a) => [a.name, a.status]),
     [
       ['Bob Agent', 'available'],
       ['Cleo Agent', 'away'],
@@ -132,7 +132,7 @@ test('transfer to another queue rings its next agent; refusals change nothing', 
   const targets = await c.ada.request('transfer:targets', { callId: c.callId });
   assert.ok(targets.ok);
   assert.deepEqual(
-    (targets.data).queues.map((q) => q.name),
+    targets.data.queues.map((q) => q.name),
     ['Sales'],
     'only queues with automatic assignment',
   );

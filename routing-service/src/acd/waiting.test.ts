@@ -2,11 +2,12 @@
  * What a queued customer hears, from the engine's side (SPEC §8): the queue's waiting program
  * is played by the real SFU to the customer while the call waits and stops when an agent
  * answers; at the maximum wait nobody is offered the call any more, the last message plays,
- * and the call ends as `timed_out`. (The audio itself is measured in Chromium: e2e.)
+ * and the call ends as `timed_out`; outside working hours (SPEC §9) nobody is rung and the
+ * away message plays before the call ends. (The audio itself is measured in Chromium: e2e.)
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_WAITING_STRATEGY, type PromptView } from '@cc/contracts';
+import { DEFAULT_WAITING_STRATEGY, DEFAULT_WORKING_HOURS, type PromptView, type WorkingHoursView } from '@cc/contracts';
 import {
   AgentClient,
   api,
@@ -113,6 +114,48 @@ test('at the maximum wait nobody is offered the call, the last message plays, an
     ['call_queued', 'max_wait_reached', 'call_timed_out'],
   );
   await until(async () => (await ctx.sfu.getRoom(call.callId)) === null);
+  agent.close();
+  customer.socket.close();
+});
+
+test('outside working hours no agent is rung: the away message plays and the call ends', async () => {
+  const c = await center();
+  const away = await c.prompt('Closed', 'We are closed. Please call again tomorrow.');
+  // Open only on a date long past: closed now whatever the day and time.
+  const saved = await api<WorkingHoursView>(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/working-hours`, {
+    ...DEFAULT_WORKING_HOURS,
+    enabled: true,
+    timeZone: 'Europe/Paris',
+    weekly: [],
+    exceptions: [{ date: '2020-01-01', closed: false, intervals: [{ from: '00:00', to: '24:00' }] }],
+    awayMessagePromptId: away.id,
+  });
+  assert.equal(saved.status, 200);
+  const bad = await api<{ error: { message: string } }>(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/working-hours`, {
+    ...DEFAULT_WORKING_HOURS,
+    timeZone: 'Nowhere/Land',
+  });
+  assert.equal(bad.body.error.message, 'Choose a time zone from the list.');
+
+  const agent = await AgentClient.connect(ctx, c.agentCookie);
+  assert.ok((await agent.request('status:set', { status: 'available' })).ok);
+  const { token } = await createLink(ctx, c.supervisor, { type: 'one_time', routing: 'routing_rules', identity: 'erin@example.test' });
+  const customer = await CustomerClient.connect(ctx, token);
+  const startedAt = Date.now();
+  const { call } = await customer.start();
+  assert.equal(call.endReason, 'outside_hours', 'the page knows at once');
+  await until(async () => (await playbackOf(call.callId))?.playing === true);
+  const ended = await customer.waitForState('ended', 15_000);
+  assert.equal(ended.endReason, 'outside_hours');
+  assert.ok(Date.now() - startedAt >= away.durationMs, 'the away message played first');
+  assert.deepEqual(await ringingAgents(ctx, call.callId), []);
+  const offers = await ctx.t.db.selectFrom('call_offer').select('id').where('call_id', '=', call.callId).execute();
+  assert.equal(offers.length, 0, 'no agent was rung');
+  const events = await ctx.t.db.selectFrom('call_event').select('type').where('call_id', '=', call.callId).orderBy('id').execute();
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['call_queued', 'outside_hours', 'call_ended'],
+  );
   agent.close();
   customer.socket.close();
 });

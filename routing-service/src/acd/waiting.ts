@@ -6,7 +6,7 @@
  * is decided in the transaction and played after commit (`Changes.playbacks`).
  */
 import type { Call } from '@cc/migrations';
-import type { PlaybackProgramInput } from '@cc/contracts';
+import { isOpen, type PlaybackProgramInput } from '@cc/contracts';
 import type { Changes } from './changes.ts';
 import { eventOf } from './calls.ts';
 import type { Db, Trx } from './db.ts';
@@ -47,6 +47,40 @@ export async function intend(trx: Trx, changes: Changes, call: Pick<Call, 'id' |
 
 /** A little silence after the last message before the call ends, so its last word is heard. */
 const LAST_MESSAGE_TAIL_MS = 700;
+
+/**
+ * A call arrived outside its queue's working hours (SPEC §9): it is not queued for agents;
+ * the away message plays and the call then ends (reason `outside_hours`). Returns false when
+ * the queue is open.
+ */
+export async function closedForCall(trx: Trx, changes: Changes, call: Call, now: Date): Promise<boolean> {
+  const hours = await trx
+    .selectFrom('working_hours as h')
+    .leftJoin('prompt as p', 'p.id', 'h.away_message_prompt_id')
+    .leftJoin('prompt_audio as a', 'a.hash', 'p.audio_hash')
+    .select(['h.enabled', 'h.time_zone', 'h.weekly', 'h.exceptions', 'a.hash', 'a.duration_ms'])
+    .where('h.queue_id', '=', call.queue_id)
+    .executeTakeFirst();
+  if (!hours || isOpen({ enabled: hours.enabled, timeZone: hours.time_zone, weekly: hours.weekly, exceptions: hours.exceptions }, now)) {
+    return false;
+  }
+  const endsAt = new Date(now.getTime() + (hours.hash && hours.duration_ms !== null ? hours.duration_ms + LAST_MESSAGE_TAIL_MS : 0));
+  // end_reason set now marks the end this call is heading for when `waiting_end` fires.
+  await trx.updateTable('call').set({ waiting_ends_at: endsAt, end_reason: 'outside_hours' }).where('id', '=', call.id).execute();
+  await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.time_zone }));
+  if (hours.hash) {
+    changes.playbacks.set(call.id, { kind: 'last_message', audioHash: hours.hash, roomId: call.room_id, version: call.playback_version });
+  }
+  await scheduleTimer(trx, changes, {
+    organisationId: call.organisation_id,
+    kind: 'waiting_end',
+    subjectId: call.id,
+    agentId: null,
+    dueAt: endsAt,
+  });
+  changes.calls.add(call.id);
+  return true;
+}
 
 /** A call entered its queue: its program plays after commit, and its maximum wait is armed. */
 export async function startWaiting(
@@ -113,16 +147,21 @@ export async function maxWaitReached(trx: Trx, changes: Changes, call: Call, now
   changes.calls.add(call.id);
 }
 
-/** The last message has played: the call ends as `timed_out`. */
+/** The last message (or the away message) has played: the call ends as `timed_out` (or `ended`, outside hours). */
 export async function waitingEnded(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
   if (call.state !== 'queued' || !call.waiting_ends_at) return;
-  await trx.updateTable('call').set({ state: 'timed_out', ended_at: now, end_reason: 'max_wait' }).where('id', '=', call.id).execute();
-  await recordEvent(
-    trx,
-    eventOf(call, 'call_timed_out', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
-  );
+  if (call.end_reason === 'outside_hours') {
+    await trx.updateTable('call').set({ state: 'ended', ended_at: now }).where('id', '=', call.id).execute();
+    await recordEvent(trx, eventOf(call, 'call_ended', SYSTEM, now, { reason: 'outside_hours', talkSeconds: 0 }));
+  } else {
+    await trx.updateTable('call').set({ state: 'timed_out', ended_at: now, end_reason: 'max_wait' }).where('id', '=', call.id).execute();
+    await recordEvent(
+      trx,
+      eventOf(call, 'call_timed_out', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
+    );
+  }
   changes.calls.add(call.id);
-  changes.roomsToClose.set(call.room_id, 'timed_out');
+  changes.roomsToClose.set(call.room_id, call.end_reason === 'outside_hours' ? 'outside_hours' : 'timed_out');
 }
 
 /** The queue's waiting program as the SFU takes it: prompt ids resolved to audio hashes. */

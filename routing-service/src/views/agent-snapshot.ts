@@ -143,7 +143,7 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
   const row = await db
     .selectFrom('call as c')
     .leftJoin('user_account as u', 'u.id', 'c.agent_id')
-    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name', 'c.transfer_from_agent_id'])
+    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name', 'c.transfer_from_agent_id', 'c.end_reason'])
     .where('c.id', '=', callId)
     .executeTakeFirst();
   if (!row) return null;
@@ -154,5 +154,6 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
     media: row.media,
     agentName: row.state === 'connected' || row.state === 'on_hold' ? firstName : null,
     transferring: row.transfer_from_agent_id !== null,
+    endReason: row.end_reason === 'outside_hours' || row.end_reason === 'max_wait' ? row.end_reason : null,
   };
 }

@@ -107,6 +107,7 @@ export class CustomerCall {
     switch (call.state) {
       case 'queued':
       case 'ringing':
+        if (call.endReason === 'outside_hours') return 'We are closed at the moment';
         return call.transferring ? 'Transferring your call…' : 'Waiting for an agent…';
       case 'connected':
         return call.agentName ? `Connected with ${call.agentName}` : 'Connected';
@@ -124,6 +125,7 @@ export class CustomerCall {
   get endNote(): string | null {
     if (this.#phase !== 'ended') return null;
     if (this.#call?.state === 'timed_out') return 'No agent could take your call in time. Please try again later.';
+    if (this.#call?.endReason === 'outside_hours') return 'We are closed at the moment. Please call again during our opening hours.';
     return null;
   }
 

@@ -11,6 +11,10 @@ import {
   SPEECH_RATE_RANGE,
   waitingStrategySchema,
   holdConfigurationSchema,
+  transferSettingsSchema,
+  workingHoursSchema,
+  type TransferSettingsView,
+  type WorkingHoursView,
   HOLD_ANNOUNCEMENT_EVERY_RANGE,
   type HoldConfigurationView,
   type PromptView,
@@ -40,6 +44,12 @@ export class PromptsConsole {
   /** The hold configuration being edited (a new one has id null). */
   hold = $state<(Omit<HoldConfigurationView, 'id' | 'isDefault'> & { id: string | null; isDefault: boolean }) | null>(null);
   readonly holdFeedback = new Feedback();
+  /** The edited queue's working hours; null while they load. */
+  workingHours = $state<WorkingHoursView | null>(null);
+  #hoursQueueId: string | null = null;
+  readonly hoursFeedback = new Feedback();
+  transfer = $state<TransferSettingsView>({ musicPromptId: null, messagePromptId: null });
+  readonly transferFeedback = new Feedback();
   #strategyQueueId = $state<string | null>(null);
   #pending = $state<string | null>(null);
   speech = $state<SpeechDraft>(emptySpeech());
@@ -70,12 +80,14 @@ export class PromptsConsole {
   }
 
   async load(): Promise<void> {
-    const [prompts, voices, pronunciations, holds] = await Promise.all([
+    const [prompts, voices, pronunciations, holds, transfer] = await Promise.all([
       api<PromptView[]>('GET', '/console/prompts'),
       api<VoiceOptions>('GET', '/console/voices'),
       api<Pronunciation[]>('GET', '/console/pronunciations'),
       api<HoldConfigurationView[]>('GET', '/console/hold-configurations'),
+      api<TransferSettingsView>('GET', '/console/transfer-settings'),
     ]);
+    this.transfer = transfer;
     this.#holds = holds;
     if (!this.hold && holds[0]) this.editHold(holds[0]);
     this.#prompts = prompts;
@@ -145,6 +157,45 @@ export class PromptsConsole {
       await api('DELETE', `/console/prompts/${prompt.id}`);
       this.#prompts = this.#prompts.filter((p) => p.id !== prompt.id);
       return `"${prompt.name}" deleted.`;
+    });
+  }
+
+  async loadWorkingHours(queueId: string): Promise<void> {
+    if (this.#hoursQueueId === queueId) return;
+    this.#hoursQueueId = queueId;
+    this.workingHours = null;
+    this.hoursFeedback.clear();
+    try {
+      const hours = await api<WorkingHoursView>('GET', `/console/queues/${queueId}/working-hours`);
+      if (this.#hoursQueueId === queueId) this.workingHours = hours;
+    } catch (error) {
+      this.hoursFeedback.fail(errorMessage(error));
+    }
+  }
+
+  async saveWorkingHours(): Promise<void> {
+    const queueId = this.#hoursQueueId;
+    if (!queueId || !this.workingHours) return;
+    const parsed = workingHoursSchema.safeParse($state.snapshot(this.workingHours));
+    if (!parsed.success) {
+      this.hoursFeedback.fail(describeIssues(parsed.error));
+      return;
+    }
+    await this.#do('hours', this.hoursFeedback, async () => {
+      this.workingHours = await api<WorkingHoursView>('PUT', `/console/queues/${queueId}/working-hours`, parsed.data);
+      return 'Working hours saved.';
+    });
+  }
+
+  async saveTransfer(): Promise<void> {
+    const parsed = transferSettingsSchema.safeParse($state.snapshot(this.transfer));
+    if (!parsed.success) {
+      this.transferFeedback.fail(describeIssues(parsed.error));
+      return;
+    }
+    await this.#do('transfer', this.transferFeedback, async () => {
+      this.transfer = await api<TransferSettingsView>('PUT', '/console/transfer-settings', parsed.data);
+      return 'Transfer music and message saved.';
     });
   }
 
