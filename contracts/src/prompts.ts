@@ -97,6 +97,9 @@ export const waitingStrategySchema = z
     announcementEnabled: toggle('Announcement'),
     announcementPromptId: promptRef,
     announcementEverySeconds: seconds(ANNOUNCEMENT_EVERY_RANGE, 'The announcement interval'),
+    /** The announcement also says the caller's position in the queue, and the estimated wait. */
+    announcePosition: toggle('Position in queue'),
+    announceEstimatedWait: toggle('Estimated wait'),
     maxWaitEnabled: toggle('Maximum wait'),
     maxWaitSeconds: seconds(MAX_WAIT_RANGE, 'Maximum wait'),
     lastMessagePromptId: promptRef,
@@ -117,6 +120,8 @@ export const DEFAULT_WAITING_STRATEGY: WaitingStrategyView = {
   announcementEnabled: false,
   announcementPromptId: null,
   announcementEverySeconds: ANNOUNCEMENT_EVERY_RANGE.default,
+  announcePosition: false,
+  announceEstimatedWait: false,
   maxWaitEnabled: false,
   maxWaitSeconds: MAX_WAIT_RANGE.default,
   lastMessagePromptId: null,

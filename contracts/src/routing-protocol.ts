@@ -148,6 +148,9 @@ export interface CustomerCallView {
   agentName: string | null;
   /** A blind transfer to another agent or queue is ringing. */
   transferring: boolean;
+  /** While waiting: how many callers are ahead plus one, and the estimated wait in seconds (null otherwise). */
+  position: number | null;
+  estimatedWaitSeconds: number | null;
   /** Why the call ended or is ending, when the customer should be told (`outside_hours`, `max_wait`). */
   endReason: 'outside_hours' | 'max_wait' | null;
 }

@@ -266,6 +266,9 @@ export interface WaitingStrategyTable {
   announcement_enabled: Generated<boolean>;
   announcement_prompt_id: string | null;
   announcement_every_seconds: Generated<number>;
+  /** The announcement also says the caller's position in the queue / the estimated wait. */
+  announce_position: Generated<boolean>;
+  announce_estimated_wait: Generated<boolean>;
   max_wait_enabled: Generated<boolean>;
   max_wait_seconds: Generated<number>;
   last_message_prompt_id: string | null;

@@ -136,6 +136,8 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     announcement_enabled: true,
     announcement_prompt_id: true,
     announcement_every_seconds: true,
+    announce_position: true,
+    announce_estimated_wait: true,
     max_wait_enabled: true,
     max_wait_seconds: true,
     last_message_prompt_id: true,

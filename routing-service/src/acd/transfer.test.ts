@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { QueueDetail, TransferTargets } from '@cc/contracts';
+import type { QueueDetail } from '@cc/contracts';
 import { AgentClient, api, CustomerClient, createLink, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
 import { customerPeerId } from './engine.ts';
 
