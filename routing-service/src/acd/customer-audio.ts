@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { holdProgram } from './hold.ts';
 import type { MediaRooms } from './media.ts';
 import { transferProgram } from './transfer.ts';
+import { waitingPlaces } from './queue-position.ts';
 import { waitingProgram, type PlaybackIntent } from './waiting.ts';
 
 export async function playToCustomer(
@@ -22,9 +23,11 @@ export async function playToCustomer(
   const { roomId, version } = intent;
   try {
     switch (intent.kind) {
-      case 'waiting':
-        await media.play(roomId, peerId, { ...(await waitingProgram(db, intent.queueId)), version });
+      case 'waiting': {
+        const [place] = await waitingPlaces(db, [intent.callId]);
+        await media.play(roomId, peerId, { ...(await waitingProgram(db, intent.queueId, place)), version });
         return;
+      }
       case 'last_message':
         await media.play(roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null, version });
         return;

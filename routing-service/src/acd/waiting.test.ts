@@ -20,6 +20,7 @@ import {
   type TestContext,
 } from '../testing/context.ts';
 import { customerPeerId } from './engine.ts';
+import { sentenceOf } from './queue-position.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -158,4 +159,61 @@ test('outside working hours no agent is rung: the away message plays and the cal
   );
   agent.close();
   customer.socket.close();
+});
+
+test('a waiting caller is told their position and estimated wait, on the page and in the announcement', async () => {
+  const c = await center();
+  const notice = await c.prompt('Please hold', 'Thank you for holding.');
+  await api(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/waiting-strategy`, {
+    ...DEFAULT_WAITING_STRATEGY,
+    announcementEnabled: true,
+    announcementPromptId: notice.id,
+    announcementEverySeconds: 5,
+    announcePosition: true,
+    announceEstimatedWait: true,
+  });
+  // One staffed agent (busy, so nobody is rung); no answered calls yet: 3 minutes a call.
+  await ctx.t.db.updateTable('agent').set({ status: 'busy' }).where('user_id', '=', c.agentId).execute();
+  await ctx.t.db
+    .updateTable('agent')
+    .set({ status: 'offline' })
+    .where('user_id', '=', c.ids[0] ?? '')
+    .execute();
+  const caller = async (identity: string) => {
+    const { token } = await createLink(ctx, c.supervisor, { type: 'one_time', routing: 'routing_rules', identity });
+    const customer = await CustomerClient.connect(ctx, token);
+    const { call } = await customer.start();
+    return { customer, call };
+  };
+  const first = await caller('first@example.test');
+  const second = await caller('second@example.test');
+  assert.equal(first.call.position, 1);
+  assert.equal(second.call.position, 2);
+  assert.equal(second.call.estimatedWaitSeconds, 360);
+  const spoken = async () =>
+    Number(
+      (
+        await ctx.t.db
+          .selectFrom('speech_cache')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const before = await spoken();
+
+  // The first caller leaves: the second is next, told so on the page within the presence beat (5 s).
+  assert.ok((await first.customer.request('call:hangup', {})).ok);
+  await until(async () => second.customer.states.at(-1)?.position === 1, 10_000);
+  assert.equal(second.customer.states.at(-1)?.estimatedWaitSeconds, 180);
+  // …and the announcement now says "You are next": a new sentence was synthesised for it.
+  await until(async () => (await spoken()) > before, 10_000);
+  second.customer.socket.close();
+  first.customer.socket.close();
+});
+
+test('the spoken place reads naturally', () => {
+  assert.equal(sentenceOf(1, 100, true, true), 'You are next in the queue. Your estimated waiting time is about 2 minutes.');
+  assert.equal(sentenceOf(4, 30, true, false), 'You are number 4 in the queue.');
+  assert.equal(sentenceOf(4, 30, false, true), 'Your estimated waiting time is about 1 minute.');
+  assert.equal(sentenceOf(4, 30, false, false), null);
 });

@@ -15,10 +15,11 @@ import { setAgentStatus } from './agent-status.ts';
 import { recordEvent, SYSTEM } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 import { builtInMusicAudio } from '../prompts/prompts.ts';
+import { placeAudio, type WaitingPlace } from './queue-position.ts';
 
 /** What to play to a call's customer after the commit; `version` orders it among the call's others. */
 export type PlaybackIntent = { roomId: string; version: number } & (
-  | { kind: 'waiting'; queueId: string }
+  | { kind: 'waiting'; queueId: string; callId: string }
   | { kind: 'last_message'; audioHash: string }
   | { kind: 'stop' }
   /** On hold: the customer is isolated and hears the hold configuration. */
@@ -103,7 +104,13 @@ export async function startWaiting(
     });
   }
   // A new call: its first version needs no update.
-  changes.playbacks.set(call.id, { kind: 'waiting', queueId: call.queue_id, roomId: call.room_id, version: call.playback_version });
+  changes.playbacks.set(call.id, {
+    kind: 'waiting',
+    queueId: call.queue_id,
+    callId: call.id,
+    roomId: call.room_id,
+    version: call.playback_version,
+  });
 }
 
 /** The call was answered: the waiting is over. */
@@ -164,8 +171,16 @@ export async function waitingEnded(trx: Trx, changes: Changes, call: Call, now: 
   changes.roomsToClose.set(call.room_id, call.end_reason === 'outside_hours' ? 'outside_hours' : 'timed_out');
 }
 
-/** The queue's waiting program as the SFU takes it: prompt ids resolved to audio hashes. */
-export async function waitingProgram(db: Db, queueId: string): Promise<PlaybackProgramInput> {
+/**
+ * The queue's waiting program as the SFU takes it: prompt ids resolved to audio hashes. With
+ * the caller's `place` (and an announcement that says it), the spoken place follows the
+ * announcement.
+ */
+export async function waitingProgram(
+  db: Db,
+  queueId: string,
+  place?: Pick<WaitingPlace, 'organisationId' | 'sentence'>,
+): Promise<PlaybackProgramInput> {
   const strategy = await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
   const audioOf = async (promptId: string | null) =>
     promptId
@@ -175,9 +190,16 @@ export async function waitingProgram(db: Db, queueId: string): Promise<PlaybackP
   const musicOn = strategy?.music_enabled ?? true;
   const music = musicOn ? ((await audioOf(strategy?.music_prompt_id ?? null)) ?? (await builtInMusicAudio(db))) : null;
   const announcement = strategy?.announcement_enabled ? await audioOf(strategy.announcement_prompt_id) : null;
+  const spoken = announcement && place?.sentence ? await placeAudio(db, place.organisationId, queueId, place.sentence) : null;
   return {
     intro: greeting ? [greeting] : [],
     loop: music,
-    interrupt: announcement && music && strategy ? { everySeconds: strategy.announcement_every_seconds, prompts: [announcement] } : null,
+    interrupt:
+      announcement && strategy
+        ? {
+            everySeconds: strategy.announcement_every_seconds,
+            prompts: [announcement, ...(spoken ? [spoken] : [])],
+          }
+        : null,
   };
 }

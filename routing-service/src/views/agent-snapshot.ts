@@ -2,6 +2,7 @@
 import type { AgentCallView, AgentSnapshot, CustomerCallView, WrapUpView } from '@cc/contracts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../acd/db.ts';
+import { waitingPlaces } from '../acd/queue-position.ts';
 import { identifyCaller } from '../acd/callers.ts';
 
 /**
@@ -148,7 +149,10 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
     .executeTakeFirst();
   if (!row) return null;
   const firstName = row.agent_name?.split(/\s+/)[0] ?? null;
+  const [place] = row.state === 'queued' || row.state === 'ringing' ? await waitingPlaces(db, [row.id]) : [];
   return {
+    position: place?.position ?? null,
+    estimatedWaitSeconds: place?.estimatedWaitSeconds ?? null,
     callId: row.id,
     state: row.state,
     media: row.media,

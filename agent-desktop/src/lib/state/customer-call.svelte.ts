@@ -121,6 +121,16 @@ export class CustomerCall {
     }
   }
 
+  /** "You are number 3 in the queue · about 4 min wait" while waiting (not during a transfer). */
+  get placeText(): string | null {
+    const call = this.#call;
+    if (this.#phase === 'ended' || !call || call.position === null || call.transferring || call.endReason) return null;
+    if (call.state !== 'queued' && call.state !== 'ringing') return null;
+    const place = call.position === 1 ? 'You are next in the queue' : `You are number ${call.position} in the queue`;
+    const minutes = Math.max(1, Math.round((call.estimatedWaitSeconds ?? 0) / 60));
+    return call.estimatedWaitSeconds === null ? place : `${place} · about ${minutes} min wait`;
+  }
+
   /** Why the call ended, when the customer should know more than "Call ended". */
   get endNote(): string | null {
     if (this.#phase !== 'ended') return null;
