@@ -56,6 +56,7 @@ export const CALL_EVENT_TYPES = [
   'call_abandoned',
   'max_wait_reached',
   'outside_hours',
+  'response_code',
   'call_timed_out',
   'call_failed',
   'wrap_up_started',

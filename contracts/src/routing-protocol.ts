@@ -93,6 +93,8 @@ export const wrapUpUpdateSchema = z.object({
 
 export type StatusSetRequest = z.infer<typeof statusSetSchema>;
 export type CallRef = z.infer<typeof callRefSchema>;
+export const callDigitSchema = z.object({ digit: z.string().regex(/^[0-9*#]$/, 'A key is 0 to 9, * or #.') });
+export type CallDigit = z.infer<typeof callDigitSchema>;
 export const callTransferSchema = z.object({
   callId: id,
   to: z.union([z.strictObject({ agentId: id }), z.strictObject({ queueId: id })], { error: 'Choose an agent or a queue to transfer to.' }),
@@ -152,7 +154,9 @@ export interface CustomerCallView {
   position: number | null;
   estimatedWaitSeconds: number | null;
   /** Why the call ended or is ending, when the customer should be told (`outside_hours`, `max_wait`). */
-  endReason: 'outside_hours' | 'max_wait' | null;
+  endReason: 'outside_hours' | 'max_wait' | 'callback_requested' | null;
+  /** Keys that do something now (response codes), for the keypad. */
+  keys: string[];
 }
 
 /**
@@ -180,6 +184,8 @@ export interface CustomerClientToServerEvents {
   /** A fresh media join for the call this socket resumed (its media was lost with the page or the network). */
   'call:rejoin': (payload: Record<string, never>, ack: AckCallback<CustomerCallJoin>) => void;
   'call:hangup': (payload: Record<string, never>, ack: AckCallback<null>) => void;
+  /** A key of the call page's keypad (a response code while waiting or during the away message). */
+  'call:digit': (payload: CallDigit, ack: AckCallback<null>) => void;
 }
 
 export interface CustomerServerToClientEvents {

@@ -245,3 +245,43 @@ test('outside working hours nobody is rung: the caller hears the away message an
     .execute();
   expect(offers, 'no agent was rung').toEqual([]);
 });
+
+test('outside working hours the caller presses 1 on the keypad and is promised a callback', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+  db,
+}) => {
+  const org = await seedOrg({ agents: [{ name: 'Sam Supervisor', role: 'supervisor' }] });
+  await db.updateTable('queue').set({ aaa_enabled: true }).where('id', '=', org.defaultQueueId).execute();
+  const supervisor = await agentPage(org.agents[0]?.email ?? '');
+  const away = await uploadTone(supervisor, 'Away tone', TONES.away, 1);
+  expect(
+    (
+      await supervisor.request.put(`/api/console/queues/${org.defaultQueueId}/working-hours`, {
+        data: { ...DEFAULT_WORKING_HOURS, enabled: true, weekly: [], awayMessagePromptId: away.id },
+      })
+    ).status(),
+  ).toBe(200);
+  await setStrategy(supervisor, org.defaultQueueId, {
+    responseCodes: [{ context: 'away', digit: '1', action: 'callback' }],
+    digitWaitSeconds: 20,
+  });
+  const url = await createLinkInDesktop(supervisor, { identity: '+44 20 7946 0111' });
+
+  const customer = await customerPage();
+  await customer.goto(url);
+  await customer.getByRole('button', { name: 'Start audio call' }).click();
+  const keypad = customer.getByRole('group', { name: 'Keypad' });
+  await keypad.getByRole('button', { name: '2', exact: true }).click();
+  await expect(customer.getByRole('alert')).toHaveText('That key does nothing now.');
+  await keypad.getByRole('button', { name: '1', exact: true }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText('Call ended');
+  await expect(customer.getByText('Thank you. We will call you back.')).toBeVisible();
+  const requests = await db
+    .selectFrom('callback_request')
+    .select(['customer_identity', 'status'])
+    .where('organisation_id', '=', org.organisationId)
+    .execute();
+  expect(requests).toEqual([{ customer_identity: '+44 20 7946 0111', status: 'in_queue' }]);
+});

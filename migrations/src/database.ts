@@ -269,6 +269,8 @@ export interface WaitingStrategyTable {
   /** The announcement also says the caller's position in the queue / the estimated wait. */
   announce_position: Generated<boolean>;
   announce_estimated_wait: Generated<boolean>;
+  /** How long the away message waits for a response code before the call ends. */
+  digit_wait_seconds: Generated<number>;
   max_wait_enabled: Generated<boolean>;
   max_wait_seconds: Generated<number>;
   last_message_prompt_id: string | null;
@@ -302,6 +304,31 @@ export interface WorkingHoursTable {
   weekly: ColumnType<(OpeningInterval & { day: number })[], string | undefined, string>;
   exceptions: ColumnType<{ date: string; closed: boolean; intervals: OpeningInterval[] }[], string | undefined, string>;
   away_message_prompt_id: string | null;
+}
+
+export type ResponseCodeContext = 'announcement' | 'away';
+export type ResponseCodeAction = 'callback';
+
+/** A digit the customer may press while the queue's announcement or away message plays (SPEC §8). */
+export interface ResponseCodeTable {
+  queue_id: string;
+  context: ResponseCodeContext;
+  digit: string;
+  action: ResponseCodeAction;
+}
+
+export type CallbackStatus = 'in_queue' | 'assigned' | 'active' | 'no_reply' | 'done';
+
+/** A customer's request to be called back (SPEC §10). */
+export interface CallbackRequestTable {
+  id: Generated<string>;
+  organisation_id: string;
+  queue_id: string | null;
+  conversation_id: string;
+  call_id: string | null;
+  customer_identity: string;
+  status: ColumnType<CallbackStatus, CallbackStatus | undefined, CallbackStatus>;
+  created_at: CreatedAt;
 }
 
 /** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
@@ -389,6 +416,8 @@ export interface Database {
   waiting_strategy: WaitingStrategyTable;
   hold_configuration: HoldConfigurationTable;
   working_hours: WorkingHoursTable;
+  response_code: ResponseCodeTable;
+  callback_request: CallbackRequestTable;
   socket_io_attachments: SocketIoAttachmentsTable;
   recording_configuration: RecordingConfigurationTable;
   call_recording_settings: CallRecordingSettingsTable;

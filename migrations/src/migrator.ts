@@ -15,6 +15,7 @@ import * as m20261125hold from './migrations/2026-11-25T11-00-00_hold.ts';
 import * as m20261125transfer from './migrations/2026-11-25T12-00-00_transfer.ts';
 import * as m20261125workingHours from './migrations/2026-11-25T12-30-00_working_hours.ts';
 import * as m20261125queuePosition from './migrations/2026-11-25T14-00-00_queue_position.ts';
+import * as m20261125responseCodes from './migrations/2026-11-25T14-30-00_response_codes.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T12-00-00_transfer': m20261125transfer,
   '2026-11-25T12-30-00_working_hours': m20261125workingHours,
   '2026-11-25T14-00-00_queue_position': m20261125queuePosition,
+  '2026-11-25T14-30-00_response_codes': m20261125responseCodes,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -14,7 +14,7 @@ const SCAN_LIMIT = 50;
 const RING_ALL_LIMIT = 50;
 
 /** Rings `agentIds` for `call`, in the decision's transaction (the engine's `offerCall`). */
-export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number) => Promise<void>;
+export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number, now: Date) => Promise<void>;
 
 export interface Decision {
   /** How many calls were offered. */
@@ -29,7 +29,7 @@ export interface Decision {
  * transaction. A call routed to one agent waits for that agent. Several offers per decision
  * because a decision's fixed costs (the lock, the scan, the commit) dominate under load.
  */
-export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffers: number, offer: Offer): Promise<Decision> {
+export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, maxOffers: number, offer: Offer): Promise<Decision> {
   const queue = await trx
     .selectFrom('queue as q')
     .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
@@ -40,6 +40,9 @@ export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffer
     .forNoKeyUpdate(['q'])
     .executeTakeFirst();
   if (!queue) return { offered: 0, more: false };
+  // The time is read once the lock is held: a decision that waited for it must not stamp its
+  // offers with a moment before the hang-ups (and ring ends) it saw while waiting.
+  const now = clock();
   const ringTimeoutSeconds = queue.ring_timeout_seconds;
 
   let calls = trx
@@ -71,7 +74,7 @@ export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffer
       continue;
     }
     // The offer's writes are visible to the next eligibility query: its agents are ringing now.
-    await offer(call, agentIds, ringTimeoutSeconds);
+    await offer(call, agentIds, ringTimeoutSeconds, now);
     offered += 1;
     if (offered === maxOffers) return { offered, more: true };
   }

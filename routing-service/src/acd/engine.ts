@@ -31,6 +31,7 @@ import { recordEvent, type Actor } from './timeline.ts';
 import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
 import { playToCustomer } from './customer-audio.ts';
+import { pressKey } from './response-codes.ts';
 import { hold, resume } from './hold.ts';
 import { transfer, transferTargets } from './transfer.ts';
 import { closedForCall, startWaiting, stopWaiting } from './waiting.ts';
@@ -151,9 +152,13 @@ export class AcdEngine {
     let offered = 0;
     while (offered < MAX_ASSIGNMENTS_PER_RUN) {
       const decision = await this.#run(
-        (trx, changes, now) =>
-          decideQueue(trx, queueId, now, OFFERS_PER_DECISION, (call, agentIds, ringTimeoutSeconds) =>
-            offerCall(trx, changes, call, agentIds, now, ringTimeoutSeconds),
+        (trx, changes) =>
+          decideQueue(
+            trx,
+            queueId,
+            () => this.#deps.clock.now(),
+            OFFERS_PER_DECISION,
+            (call, agentIds, ringTimeoutSeconds, now) => offerCall(trx, changes, call, agentIds, now, ringTimeoutSeconds),
           ),
         // The next decision need not wait for this one's snapshots to reach the desktops.
         { assign: false, awaitPublish: false },
@@ -245,6 +250,11 @@ export class AcdEngine {
 
   async transfer(agentId: string, request: CallTransferRequest): Promise<void> {
     await this.#run(async (trx, changes, now) => transfer(trx, changes, await lockCall(trx, request.callId), agentId, request.to, now));
+  }
+
+  /** A key of the customer's keypad: a response code's action, or refused when the key does nothing now. */
+  async customerKey(callId: string, digit: string): Promise<void> {
+    await this.#run(async (trx, changes, now) => pressKey(trx, changes, await lockCall(trx, callId), digit, now));
   }
 
   async hangUpByCustomer(callId: string): Promise<void> {

@@ -65,7 +65,18 @@ export async function closedForCall(trx: Trx, changes: Changes, call: Call, now:
   if (!hours || isOpen({ enabled: hours.enabled, timeZone: hours.time_zone, weekly: hours.weekly, exceptions: hours.exceptions }, now)) {
     return false;
   }
-  const endsAt = new Date(now.getTime() + (hours.hash && hours.duration_ms !== null ? hours.duration_ms + LAST_MESSAGE_TAIL_MS : 0));
+  // With response codes for the away message, the caller has the digit wait after it to press one.
+  const codes = await trx
+    .selectFrom('response_code')
+    .leftJoin('waiting_strategy as w', 'w.queue_id', 'response_code.queue_id')
+    .select('w.digit_wait_seconds')
+    .where('response_code.queue_id', '=', call.queue_id)
+    .where('response_code.context', '=', 'away')
+    .executeTakeFirst();
+  const digitWaitMs = codes ? (codes.digit_wait_seconds ?? 5) * 1000 : 0;
+  const endsAt = new Date(
+    now.getTime() + (hours.hash && hours.duration_ms !== null ? hours.duration_ms + LAST_MESSAGE_TAIL_MS : 0) + digitWaitMs,
+  );
   // end_reason set now marks the end this call is heading for when `waiting_end` fires.
   await trx.updateTable('call').set({ waiting_ends_at: endsAt, end_reason: 'outside_hours' }).where('id', '=', call.id).execute();
   await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.time_zone }));

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import {
   callStartSchema,
   customerHandshakeSchema,
+  callDigitSchema,
   emptySchema,
   FINAL_CALL_STATES,
   type CustomerCallJoin,
@@ -27,7 +28,7 @@ import type { CustomerNamespace } from './types.ts';
 import { callRoom } from './publisher.ts';
 
 /** Every request the call-link page may send. */
-const CUSTOMER_REQUESTS = Object.keys({ 'call:start': true, 'call:rejoin': true, 'call:hangup': true } satisfies Record<
+const CUSTOMER_REQUESTS = Object.keys({ 'call:start': true, 'call:rejoin': true, 'call:hangup': true, 'call:digit': true } satisfies Record<
   keyof CustomerClientToServerEvents,
   true
 >);
@@ -153,6 +154,12 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       return joinOf(callId);
     });
 
+    handle(socket, log, 'call:digit', callDigitSchema, async ({ digit }) => {
+      await ready;
+      if (!callId) throw new AppError('invalid_transition', 'There is no call');
+      await engine.customerKey(callId, digit);
+      return null;
+    });
     handle(socket, log, 'call:hangup', emptySchema, async () => {
       await ready;
       if (!callId) throw new AppError('invalid_transition', 'There is no call to hang up');

@@ -3,6 +3,7 @@ import type { AgentCallView, AgentSnapshot, CustomerCallView, WrapUpView } from 
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../acd/db.ts';
 import { waitingPlaces } from '../acd/queue-position.ts';
+import { activeKeys } from '../acd/response-codes.ts';
 import { identifyCaller } from '../acd/callers.ts';
 
 /**
@@ -144,7 +145,7 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
   const row = await db
     .selectFrom('call as c')
     .leftJoin('user_account as u', 'u.id', 'c.agent_id')
-    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name', 'c.transfer_from_agent_id', 'c.end_reason'])
+    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name', 'c.transfer_from_agent_id', 'c.end_reason', 'c.queue_id'])
     .where('c.id', '=', callId)
     .executeTakeFirst();
   if (!row) return null;
@@ -158,6 +159,10 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
     media: row.media,
     agentName: row.state === 'connected' || row.state === 'on_hold' ? firstName : null,
     transferring: row.transfer_from_agent_id !== null,
-    endReason: row.end_reason === 'outside_hours' || row.end_reason === 'max_wait' ? row.end_reason : null,
+    endReason:
+      row.end_reason === 'outside_hours' || row.end_reason === 'max_wait' || row.end_reason === 'callback_requested'
+        ? row.end_reason
+        : null,
+    keys: await activeKeys(db, row),
   };
 }

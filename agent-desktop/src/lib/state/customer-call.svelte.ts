@@ -135,6 +135,7 @@ export class CustomerCall {
   get endNote(): string | null {
     if (this.#phase !== 'ended') return null;
     if (this.#call?.state === 'timed_out') return 'No agent could take your call in time. Please try again later.';
+    if (this.#call?.endReason === 'callback_requested') return 'Thank you. We will call you back.';
     if (this.#call?.endReason === 'outside_hours') return 'We are closed at the moment. Please call again during our opening hours.';
     return null;
   }
@@ -202,6 +203,23 @@ export class CustomerCall {
       await request(socket, 'call:hangup', {}).catch(() => undefined);
     }
     await this.#finish();
+  }
+
+  /** The keys that do something now (the message asks for one): the page shows the keypad. */
+  get keys(): string[] {
+    return this.#phase === 'active' ? (this.#call?.keys ?? []) : [];
+  }
+
+  /** A key of the keypad: a response code (SPEC §8). A key that does nothing now says so. */
+  async pressKey(digit: string): Promise<void> {
+    const socket = this.#socket;
+    if (!socket?.connected) return;
+    this.#error = null;
+    try {
+      await request(socket, 'call:digit', { digit });
+    } catch (error) {
+      this.#error = errorMessage(error);
+    }
   }
 
   /** Back to the start screen ("Call again"). */
