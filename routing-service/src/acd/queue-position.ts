@@ -44,7 +44,6 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
     room_id: string;
     playback_version: number;
     position: number;
-    handle_seconds: number | null;
     staffed: number;
     announce_position: boolean | null;
     announce_estimated_wait: boolean | null;
@@ -54,8 +53,6 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
       1 + (select count(*)::int from call c
            where c.queue_id = m.queue_id and c.state = 'queued' and c.waiting_ends_at is null and c.id <> m.id
              and (c.priority > m.priority or (c.priority = m.priority and c.queued_at < m.queued_at))) as position,
-      (select avg(extract(epoch from (c.ended_at - c.answered_at)))::float from call c
-           where c.queue_id = m.queue_id and c.answered_at is not null and c.ended_at > now() - interval '1 day') as handle_seconds,
       (select count(*)::int from queue_member qm join agent a on a.user_id = qm.agent_id
            where qm.queue_id = m.queue_id and a.status <> 'offline') as staffed,
       w.announce_position, w.announce_estimated_wait, w.announcement_enabled as announcing
@@ -63,8 +60,12 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
     left join waiting_strategy w on w.queue_id = m.queue_id
     where m.id = any(${[...callIds]}::uuid[]) and m.state in ('queued', 'ringing') and m.waiting_ends_at is null
   `.execute(db);
+  const handle = new Map<string, number>();
+  for (const queueId of new Set(rows.rows.map((r) => r.queue_id))) handle.set(queueId, await handleSeconds(db, queueId));
   return rows.rows.map((row) => {
-    const estimatedWaitSeconds = Math.round((row.position * (row.handle_seconds ?? DEFAULT_HANDLE_SECONDS)) / Math.max(1, row.staffed));
+    const estimatedWaitSeconds = Math.round(
+      (row.position * (handle.get(row.queue_id) ?? DEFAULT_HANDLE_SECONDS)) / Math.max(1, row.staffed),
+    );
     return {
       callId: row.id,
       organisationId: row.organisation_id,
@@ -78,6 +79,28 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
         : null,
     };
   });
+}
+
+/** How long a queue's average is reused: it moves slowly, and computing it reads a day of calls. */
+const HANDLE_TTL_MS = 60_000;
+const handleCache = new WeakMap<object, Map<string, { seconds: number; at: number }>>();
+
+/** The queue's average handle time (answer → end) over the last day, cached a minute per database handle. */
+async function handleSeconds(db: Db, queueId: string): Promise<number> {
+  let cache = handleCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    handleCache.set(db, cache);
+  }
+  const hit = cache.get(queueId);
+  if (hit && Date.now() - hit.at < HANDLE_TTL_MS) return hit.seconds;
+  const row = await sql<{ seconds: number | null }>`
+    select avg(extract(epoch from (ended_at - answered_at)))::float as seconds from call
+    where queue_id = ${queueId} and answered_at is not null and ended_at > now() - interval '1 day'
+  `.execute(db);
+  const seconds = row.rows[0]?.seconds ?? DEFAULT_HANDLE_SECONDS;
+  cache.set(queueId, { seconds, at: Date.now() });
+  return seconds;
 }
 
 /** "You are number 3 in the queue. Your estimated waiting time is about 4 minutes." (or part of it, or null). */
