@@ -40,9 +40,9 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
     .forNoKeyUpdate(['q'])
     .executeTakeFirst();
   if (!queue) return { offered: 0, more: false };
-  // The time is read once the lock is held: a decision that waited for it must not stamp its
-  // offers with a moment before the hang-ups (and ring ends) it saw while waiting.
-  const now = clock();
+  // The time is read for each offer, after the agents were seen free: a decision that waited
+  // for the lock, or made earlier offers first, must not stamp an offer with a moment before
+  // the hang-up (or ring end) that freed its agent.
   const ringTimeoutSeconds = queue.ring_timeout_seconds;
 
   let calls = trx
@@ -67,14 +67,14 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
   let offered = 0;
   for (const call of waiting) {
     if (!call.target_agent_id && !memberFree) continue;
-    const agentIds = await eligibleAgents(trx, call, queue.strategy, now, ringTimeoutSeconds);
+    const agentIds = await eligibleAgents(trx, call, queue.strategy, clock(), ringTimeoutSeconds);
     if (agentIds.length === 0) {
       // Nobody for this call: often nobody at all is left (this decision's offers took them).
       if (!call.target_agent_id) memberFree = await anyMemberFree();
       continue;
     }
     // The offer's writes are visible to the next eligibility query: its agents are ringing now.
-    await offer(call, agentIds, ringTimeoutSeconds, now);
+    await offer(call, agentIds, ringTimeoutSeconds, clock());
     offered += 1;
     if (offered === maxOffers) return { offered, more: true };
   }

@@ -11,7 +11,6 @@ import type { Logger } from '../logger.ts';
 import { holdProgram } from './hold.ts';
 import type { MediaRooms } from './media.ts';
 import { transferProgram } from './transfer.ts';
-import { waitingPlaces } from './queue-position.ts';
 import { waitingProgram, type PlaybackIntent } from './waiting.ts';
 
 export async function playToCustomer(
@@ -23,11 +22,9 @@ export async function playToCustomer(
   const { roomId, version } = intent;
   try {
     switch (intent.kind) {
-      case 'waiting': {
-        const [place] = await waitingPlaces(db, [intent.callId]);
-        await media.play(roomId, peerId, { ...(await waitingProgram(db, intent.queueId, place)), version });
+      case 'waiting':
+        await media.play(roomId, peerId, { ...(await waitingProgram(db, intent.queueId, { callId: intent.callId })), version });
         return;
-      }
       case 'last_message':
         await media.play(roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null, version });
         return;

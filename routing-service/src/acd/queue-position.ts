@@ -140,7 +140,7 @@ export class WaitingPlaces {
       const shown = `${place.position}/${place.estimatedWaitSeconds}`;
       if (this.#shown.get(place.callId) !== shown) {
         this.#shown.set(place.callId, shown);
-        changes.calls.add(place.callId);
+        changes.places.add(place.callId);
       }
       if (place.sentence && this.#said.get(place.callId) !== place.sentence) {
         this.#said.set(place.callId, place.sentence);
@@ -150,7 +150,7 @@ export class WaitingPlaces {
         });
       }
     }
-    if (changes.calls.size > 0) await this.#publish(changes);
+    if (changes.places.size > 0) await this.#publish(changes);
   }
 
   async #announce(place: WaitingPlace): Promise<void> {

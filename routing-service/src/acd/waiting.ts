@@ -15,7 +15,7 @@ import { setAgentStatus } from './agent-status.ts';
 import { recordEvent, SYSTEM } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 import { builtInMusicAudio } from '../prompts/prompts.ts';
-import { placeAudio, type WaitingPlace } from './queue-position.ts';
+import { placeAudio, waitingPlaces, type WaitingPlace } from './queue-position.ts';
 
 /** What to play to a call's customer after the commit; `version` orders it among the call's others. */
 export type PlaybackIntent = { roomId: string; version: number } & (
@@ -190,9 +190,15 @@ export async function waitingEnded(trx: Trx, changes: Changes, call: Call, now: 
 export async function waitingProgram(
   db: Db,
   queueId: string,
-  place?: Pick<WaitingPlace, 'organisationId' | 'sentence'>,
+  of?: Pick<WaitingPlace, 'organisationId' | 'sentence'> | { callId: string },
 ): Promise<PlaybackProgramInput> {
   const strategy = await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
+  // The caller's place is looked up only when the announcement says it.
+  let place: Pick<WaitingPlace, 'organisationId' | 'sentence'> | undefined;
+  if (of && 'callId' in of) {
+    const says = strategy?.announcement_enabled && (strategy.announce_position || strategy.announce_estimated_wait);
+    place = says ? (await waitingPlaces(db, [of.callId]))[0] : undefined;
+  } else place = of;
   const audioOf = async (promptId: string | null) =>
     promptId
       ? ((await db.selectFrom('prompt').select('audio_hash').where('id', '=', promptId).executeTakeFirst())?.audio_hash ?? null)

@@ -104,13 +104,13 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
         if (!(error instanceof AppError)) log.error({ err: error, callId: id }, 'resuming a call failed');
       }
       // The page learns where its call stands, ended included.
-      const view = await customerCallView(db, id);
+      const view = await customerCallView(db, id, { place: true });
       if (view) socket.emit('call:state', view);
     }
 
     async function joinOf(id: string): Promise<CustomerCallJoin> {
       const call = await db.selectFrom('call').selectAll().where('id', '=', id).executeTakeFirst();
-      const view = await customerCallView(db, id);
+      const view = await customerCallView(db, id, { place: true });
       if (!call || !view) throw new AppError('internal', 'call vanished');
       if (FINAL_CALL_STATES.includes(view.state)) throw new AppError('call_ended', 'This call has ended');
       return { call: view, media: await engine.joinFor(call, 'customer'), resume: await resume.issue(id) };
@@ -143,7 +143,7 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       log.info({ callId: call.id, conversationId: call.conversation_id }, 'customer call started');
       // The socket went away while the call was being made: it left the call it now has.
       if (goneBecause !== null) void left(call.id, goneBecause);
-      const view = await customerCallView(db, call.id);
+      const view = await customerCallView(db, call.id, { place: true });
       if (!view) throw new AppError('internal', 'call vanished');
       return { call: view, media: join, resume: await resume.issue(call.id) };
     });

@@ -141,7 +141,12 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
   };
 }
 
-export async function customerCallView(db: Db, callId: string): Promise<CustomerCallView | null> {
+/**
+ * What the customer's page shows of their call. `place`: also their position and estimated
+ * wait while waiting (a query over the queue, so only for replies and the periodic place
+ * updates; other pushes leave them null and the page keeps what it had).
+ */
+export async function customerCallView(db: Db, callId: string, options: { place?: boolean } = {}): Promise<CustomerCallView | null> {
   const row = await db
     .selectFrom('call as c')
     .leftJoin('user_account as u', 'u.id', 'c.agent_id')
@@ -150,7 +155,7 @@ export async function customerCallView(db: Db, callId: string): Promise<Customer
     .executeTakeFirst();
   if (!row) return null;
   const firstName = row.agent_name?.split(/\s+/)[0] ?? null;
-  const [place] = row.state === 'queued' || row.state === 'ringing' ? await waitingPlaces(db, [row.id]) : [];
+  const [place] = options.place && (row.state === 'queued' || row.state === 'ringing') ? await waitingPlaces(db, [row.id]) : [];
   return {
     position: place?.position ?? null,
     estimatedWaitSeconds: place?.estimatedWaitSeconds ?? null,

@@ -275,7 +275,7 @@ export class CustomerCall {
       });
       this.#socket = socket;
       socket.on('call:state', (call) => {
-        this.#call = call;
+        this.#call = withPlace(call, this.#call);
         if (FINAL_CALL_STATES.includes(call.state)) void this.#finish();
       });
       socket.on('connect', () => {
@@ -361,6 +361,13 @@ export class CustomerCall {
     this.#socket?.disconnect();
     this.#socket = null;
   }
+}
+
+/** Most pushes leave the place in the queue out (it costs the service a query): keep the last one while still waiting. */
+function withPlace(next: CustomerCallView, previous: CustomerCallView | null): CustomerCallView {
+  const waiting = next.state === 'queued' || next.state === 'ringing';
+  if (!waiting || next.position !== null || previous?.callId !== next.callId) return next;
+  return { ...next, position: previous.position, estimatedWaitSeconds: previous.estimatedWaitSeconds };
 }
 
 /** The words for a refused socket: the service's own message when it sent one. */
