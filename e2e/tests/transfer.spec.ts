@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test';
 import { listen, samples, SOUND_RMS, type AudioSample } from '../fixtures/audio.ts';
-import { createLinkInDesktop, expect, expectMediaFlowing, test } from '../fixtures/center.ts';
+import { createLinkInDesktop, expect, expectMediaFlowing, setStatus, test } from '../fixtures/center.ts';
 
 /** Over the last second, the largest share of samples with sound on any one received track. */
 function loudestTrackShare(all: AudioSample[]): number {
@@ -44,7 +44,8 @@ test('transfer to an agent: music for the customer while the transfer rings, the
   await ada.getByLabel('Status', { exact: true }).selectOption({ label: 'Available' });
   const customer = await customerPage();
   await connectedCall(ada, customer, url);
-  await bob.getByLabel('Status', { exact: true }).selectOption({ label: 'Available' });
+  // Bob is Available before the panel lists him (the list is a snapshot, refreshed on demand).
+  await setStatus(bob, 'Available');
   await listen(customer);
 
   await transferTo(ada, 'Bob Agent');
@@ -73,7 +74,8 @@ test('a transfer nobody answers comes back to the first agent, with a warning an
   await ada.getByLabel('Status', { exact: true }).selectOption({ label: 'Available' });
   const customer = await customerPage();
   await connectedCall(ada, customer, url);
-  await bob.getByLabel('Status', { exact: true }).selectOption({ label: 'Available' });
+  // Bob is Available before the panel lists him (the list is a snapshot, refreshed on demand).
+  await setStatus(bob, 'Available');
 
   await transferTo(ada, 'Bob Agent');
   await expect(bob.getByRole('alertdialog', { name: 'Incoming call' })).toBeVisible();
