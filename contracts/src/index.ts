@@ -9,3 +9,4 @@ export * from './live.ts';
 export * from './history.ts';
 export * from './prompts.ts';
 export * from './recording.ts';
+export * from './recording-storage.ts';

@@ -174,6 +174,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         COMPOSER_CONTROL_SECRET: composerSecret,
         COMPOSER_PORT: String(composerPort),
         RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+        // The durable upload queue and the recordings' rows.
+        DATABASE_URL: databaseUrl,
         ...options.env,
       },
       logs,
