@@ -7,7 +7,18 @@
  * answers whether one is set, never its value.
  */
 import { z } from 'zod';
-import { RECORDING_CHANNEL_LAYOUTS, RECORDING_LEG_ROLES } from './recording.ts';
+import {
+  RECORDING_CHANNEL_LAYOUTS,
+  RECORDING_COMPOSITIONS,
+  RECORDING_DIRECTIONS,
+  RECORDING_LEG_ROLES,
+  RECORDING_STORAGES,
+  RECORDING_VIDEO_MODES,
+  type RecordingComposition,
+  type RecordingDirections,
+  type RecordingStorage,
+  type RecordingVideoMode,
+} from './recording.ts';
 
 /** An S3-compatible object store (AWS, MinIO, Ceph, …). */
 export const s3SettingsSchema = z.object({
@@ -82,3 +93,57 @@ export function recordingMetadataCsv(metadata: RecordingMetadata): string {
   const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
   return `${columns.map(([name]) => name).join(',')}\r\n${columns.map(([, value]) => quote(value)).join(',')}\r\n`;
 }
+
+/** The organisation's recording configuration as the console shows it: secrets only as "set". */
+export interface RecordingConfigurationView {
+  enabled: boolean;
+  directions: RecordingDirections;
+  videoMode: RecordingVideoMode;
+  composition: RecordingComposition;
+  storage: RecordingStorage;
+  /** Recordings and deletion audit records older than this are deleted. 1..3650, default 90. */
+  retentionDays: number;
+  s3: (Omit<S3Settings, 'secretAccessKey'> & { hasSecretAccessKey: boolean }) | null;
+  sftp: (Omit<SftpSettings, 'password' | 'privateKey'> & { hasPassword: boolean; hasPrivateKey: boolean }) | null;
+}
+
+/**
+ * PUT /api/recording-configuration. Every field is optional; S3 and SFTP settings are merged
+ * onto what is stored, so an omitted secret keeps its value (`null` clears a password or key).
+ * While recording is enabled only `{ enabled: false }` is accepted (SPEC §13).
+ */
+export const recordingConfigurationUpdateSchema = z
+  .object({
+    enabled: z.boolean(),
+    directions: z.enum(RECORDING_DIRECTIONS),
+    videoMode: z.enum(RECORDING_VIDEO_MODES),
+    composition: z.enum(RECORDING_COMPOSITIONS),
+    storage: z.enum(RECORDING_STORAGES),
+    retentionDays: z.number().int().min(1, 'The retention period is at least 1 day').max(3650, 'The retention period is at most 3650 days'),
+    s3: z
+      .object({
+        endpoint: z.string().nullable(),
+        region: z.string(),
+        bucket: z.string(),
+        prefix: z.string(),
+        accessKeyId: z.string(),
+        secretAccessKey: z.string(),
+        forcePathStyle: z.boolean(),
+      })
+      .partial()
+      .strict(),
+    sftp: z
+      .object({
+        host: z.string(),
+        port: z.number(),
+        path: z.string(),
+        username: z.string(),
+        password: z.string().nullable(),
+        privateKey: z.string().nullable(),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+export type RecordingConfigurationUpdate = z.infer<typeof recordingConfigurationUpdateSchema>;

@@ -19,6 +19,7 @@ import { consoleRoutes } from './http/console.ts';
 import { promptRoutes } from './http/prompts.ts';
 import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
+import { recordingConfigurationRoutes } from './http/recording-configuration.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
@@ -127,6 +128,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(authRoutes({ db, clock, sessionTtlHours: config.SESSION_TTL_HOURS, secureCookies: config.PUBLIC_URL.startsWith('https:') }));
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
   api.use(organisationRoutes({ db, engine }));
+  api.use(recordingConfigurationRoutes({ db }));
   api.use(consoleRoutes({ db, engine }));
   api.use(promptRoutes({ db }));
   api.use(historyRoutes({ db }));
