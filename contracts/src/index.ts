@@ -10,3 +10,4 @@ export * from './history.ts';
 export * from './prompts.ts';
 export * from './recording.ts';
 export * from './recording-storage.ts';
+export * from './recordings-api.ts';

@@ -374,6 +374,21 @@ export interface RecordingUploadTable {
 
 export type RecordingUploadState = 'pending' | 'done' | 'lost';
 
+/** Who deleted which recording file, and when (SPEC §13); kept until `expires_at`. */
+export interface RecordingDeletionTable {
+  id: Generated<string>;
+  organisation_id: string;
+  recording_id: string;
+  file_name: string | null;
+  conversation_id: string;
+  call_id: string;
+  deleted_by: string | null;
+  deleted_by_name: string | null;
+  reason: 'supervisor' | 'retention';
+  deleted_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   organisation: OrganisationTable;
   user_account: UserAccountTable;
@@ -402,6 +417,7 @@ export interface Database {
   recording_session: RecordingSessionTable;
   recording: RecordingTable;
   recording_upload: RecordingUploadTable;
+  recording_deletion: RecordingDeletionTable;
 }
 
 export type Organisation = Selectable<OrganisationTable>;

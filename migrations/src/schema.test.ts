@@ -207,6 +207,19 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     created_at: true,
     done_at: true,
   },
+  recording_deletion: {
+    id: true,
+    organisation_id: true,
+    recording_id: true,
+    file_name: true,
+    conversation_id: true,
+    call_id: true,
+    deleted_by: true,
+    deleted_by_name: true,
+    reason: true,
+    deleted_at: true,
+    expires_at: true,
+  },
 };
 
 test('the table types match the migrated schema, table by table and column by column', async () => {

@@ -20,11 +20,13 @@ import { promptRoutes } from './http/prompts.ts';
 import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
 import { recordingConfigurationRoutes } from './http/recording-configuration.ts';
+import { recordingRoutes } from './http/recordings.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
 import { loadAudio } from './prompts/prompts.ts';
-import { callRecorder } from './recording/wiring.ts';
+import { RetentionJob } from './recording/retention.ts';
+import { callRecorder, recordingsDeps } from './recording/wiring.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
@@ -102,6 +104,9 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     (error) => logger.error({ err: error }, "renewing customers' reconnect graces failed"),
   );
 
+  const recordings = recordingsDeps(config, db, clock);
+  const retention = new RetentionJob(recordings, logger, config.RECORDING_RETENTION_SWEEP_MS);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -129,6 +134,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
   api.use(organisationRoutes({ db, engine }));
   api.use(recordingConfigurationRoutes({ db }));
+  api.use(recordingRoutes(recordings));
   api.use(consoleRoutes({ db, engine }));
   api.use(promptRoutes({ db }));
   api.use(historyRoutes({ db }));
@@ -163,6 +169,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   timerLoop.start();
   presence.start();
+  retention.start();
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url }, 'routing service listening');
 
@@ -172,6 +179,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     async close() {
       await timerLoop.close();
       await presence.close();
+      await retention.close();
       livePushes.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -196,6 +196,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         SFU_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
         COMPOSER_CONTROL_URL: `http://127.0.0.1:${composerPort}`,
         COMPOSER_CONTROL_SECRET: composerSecret,
+        // Local recordings are played and deleted from the composer's folder.
+        RECORDINGS_DIR: path.join(dataDir, 'recordings'),
       },
       logs,
       dataDir,

@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
  * settings and the retention period in the organisation's configuration, each file's metadata,
  * and the durable upload queue: a file is spooled on the composer's disk, then uploaded by a
  * job row that is retried with back-off and taken over after a crash, so a recording is never
- * lost and keeps the one name reserved for it.
+ * lost and keeps the one name reserved for it. Deleted files (by a supervisor or the retention
+ * job) leave an audit record that expires after the retention period.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of ['recording_configuration', 'call_recording_settings', 'recording']) {
@@ -75,9 +76,34 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The uploader's claim: a node's pending jobs that are due, oldest first.
   await sql`create index recording_upload_due_idx on recording_upload (node, run_at) where state = 'pending'`.execute(db);
+
+  // The recordings lists (an organisation's, newest first) and the retention sweep (oldest first).
+  await db.schema.createIndex('recording_organisation_created_idx').on('recording').columns(['organisation_id', 'created_at']).execute();
+
+  await db.schema
+    .createTable('recording_deletion')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('organisation_id', 'uuid', (c) => c.notNull().references('organisation.id').onDelete('cascade'))
+    /** The deleted `recording` row's id (the row is gone: no foreign key). */
+    .addColumn('recording_id', 'uuid', (c) => c.notNull())
+    .addColumn('file_name', 'text')
+    .addColumn('conversation_id', 'uuid', (c) => c.notNull())
+    .addColumn('call_id', 'uuid', (c) => c.notNull())
+    /** The supervisor; null for the retention job (and once the user is deleted: the name stays). */
+    .addColumn('deleted_by', 'uuid', (c) => c.references('user_account.id').onDelete('set null'))
+    .addColumn('deleted_by_name', 'text')
+    .addColumn('reason', 'text', (c) => c.notNull().check(sql`reason in ('supervisor', 'retention')`))
+    .addColumn('deleted_at', 'timestamptz', (c) => c.notNull())
+    /** The audit record itself goes after the organisation's retention period. */
+    .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+    .execute();
+  // The retention sweep's expired audit records.
+  await db.schema.createIndex('recording_deletion_expires_idx').on('recording_deletion').column('expires_at').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('recording_deletion').execute();
+  await db.schema.dropIndex('recording_organisation_created_idx').execute();
   await db.schema.dropTable('recording_upload').execute();
   await db.schema.alterTable('recording').dropColumn('metadata').execute();
   await db.schema
