@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { link, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { StorageError, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
+import { StorageError, type ByteRange, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
 
 export class LocalStore implements RecordingStore {
   readonly #dir: string;
@@ -34,12 +34,12 @@ export class LocalStore implements RecordingStore {
     }
   }
 
-  async read(fileName: string): Promise<Readable> {
+  async read(fileName: string, range?: ByteRange): Promise<Readable> {
     const file = this.#path(fileName);
     await stat(file).catch((error: unknown) => {
       throw new StorageError('not_found', `No stored file ${fileName}`, { cause: error });
     });
-    return createReadStream(file);
+    return createReadStream(file, range);
   }
 
   async delete(fileName: string): Promise<void> {

@@ -17,12 +17,18 @@ export interface StoredFileSource {
 export interface RecordingStore {
   /** Stores the file under its name; storing it again replaces it with the same bytes. */
   put(source: StoredFileSource): Promise<void>;
-  /** Reads a stored file. Throws `StorageError('not_found')` when there is none. */
-  read(fileName: string): Promise<Readable>;
+  /** Reads a stored file, or bytes `start..end` (inclusive) of it. Throws `StorageError('not_found')` when there is none. */
+  read(fileName: string, range?: ByteRange): Promise<Readable>;
   /** Deletes a stored file and what travels with it (SFTP's `.json`); a missing file is not an error. */
   delete(fileName: string): Promise<void>;
   /** Releases connections. Safe twice. */
   close(): Promise<void>;
+}
+
+/** Bytes `start` to `end` of a file, both included (as HTTP ranges count them). */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 export class StorageError extends Error {

@@ -8,7 +8,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { S3Settings } from '@cc/contracts';
-import { RECORDING_CONTENT_TYPE, StorageError, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
+import { RECORDING_CONTENT_TYPE, StorageError, type ByteRange, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
 
 /** Parts of 8 MiB, two at a time: at most 16 MiB of a recording in memory per upload. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -56,9 +56,15 @@ export class S3Store implements RecordingStore {
     await upload.done();
   }
 
-  async read(fileName: string): Promise<Readable> {
+  async read(fileName: string, range?: ByteRange): Promise<Readable> {
     try {
-      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#settings.bucket, Key: this.#key(fileName) }));
+      const object = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#settings.bucket,
+          Key: this.#key(fileName),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
       if (!(object.Body instanceof Readable)) throw new Error('The S3 object has no readable body');
       return object.Body;
     } catch (error) {

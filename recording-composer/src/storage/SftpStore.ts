@@ -9,7 +9,7 @@ import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
 import type { SftpSettings } from '@cc/contracts';
-import { StorageError, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
+import { StorageError, type ByteRange, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
 
 /** Connecting gives up after this long (a host that does not answer is a failed attempt). */
 const READY_TIMEOUT_MS = 10_000;
@@ -62,11 +62,11 @@ export class SftpStore implements RecordingStore {
     });
   }
 
-  async read(fileName: string): Promise<Readable> {
+  async read(fileName: string, range?: ByteRange): Promise<Readable> {
     const client = await this.#connect();
     try {
       if ((await client.exists(this.#path(fileName))) !== '-') throw new StorageError('not_found', `No stored file ${fileName}`);
-      const stream = client.createReadStream(this.#path(fileName));
+      const stream = client.createReadStream(this.#path(fileName), range ?? {});
       stream.once('close', () => void client.end().catch(() => undefined));
       return stream;
     } catch (error) {

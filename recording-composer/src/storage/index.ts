@@ -3,4 +3,4 @@ export { LocalStore } from './LocalStore.ts';
 export { S3Store } from './S3Store.ts';
 export { SftpStore } from './SftpStore.ts';
 export { openStore } from './open-store.ts';
-export { StorageError, RECORDING_CONTENT_TYPE, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
+export { StorageError, RECORDING_CONTENT_TYPE, type ByteRange, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';

@@ -141,6 +141,15 @@ describe('recordings API (SPEC §13)', () => {
     assert.match(file.headers.get('content-type') ?? '', /^audio\/ogg/);
     assert.match(file.headers.get('content-disposition') ?? '', /^attachment;/);
     assert.equal(await file.text(), 'OggS recorded audio');
+    // Players seek with byte ranges.
+    const part = await fetch(`${service.url}/api/recordings/${mine.mergedId}/file`, { headers: { cookie: alex, range: 'bytes=5-12' } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), 'bytes 5-12/19');
+    assert.equal(await part.text(), 'recorded');
+    const tail = await fetch(`${service.url}/api/recordings/${mine.mergedId}/file`, { headers: { cookie: alex, range: 'bytes=-5' } });
+    assert.equal(await tail.text(), 'audio');
+    const beyond = await fetch(`${service.url}/api/recordings/${mine.mergedId}/file`, { headers: { cookie: alex, range: 'bytes=19-' } });
+    assert.equal(beyond.status, 416);
     const csv = await fetch(`${service.url}/api/recordings/${mine.mergedId}/metadata.csv`, { headers: { cookie: alex } });
     assert.equal(csv.status, 200);
     const [header, row] = (await csv.text()).split('\r\n');

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { RecordingDeletionRecord, RecordingStorage, RecordingSummary, RecordingsQuery, SessionUser } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
-import type { RecordingStore } from '@cc/recording-composer/storage';
+import type { ByteRange, RecordingStore } from '@cc/recording-composer/storage';
 import { AppError, notFound } from '../errors.ts';
 
 export type RecordingViewer = Pick<SessionUser, 'id' | 'organisationId' | 'role'>;
@@ -105,17 +105,23 @@ function requireReady(row: Row): { fileName: string } {
   return { fileName: row.file_name };
 }
 
-/** The stored file, streamed from its storage. */
+/**
+ * The stored file, streamed from its storage: whole, or the byte range `rangeFor` picks once
+ * the file's size is known (players seek with ranges).
+ */
 export async function recordingFile(
   deps: RecordingsDeps,
   viewer: RecordingViewer,
   id: string,
-): Promise<{ summary: RecordingSummary; stream: Readable }> {
+  rangeFor: (size: number | null) => ByteRange | undefined,
+): Promise<{ summary: RecordingSummary; stream: Readable; range: ByteRange | undefined }> {
   const row = await visible(deps.db, viewer, id);
   const { fileName } = requireReady(row);
+  const summary = toSummary(row);
+  const range = rangeFor(summary.bytes);
   const store = await deps.openStore(row.organisation_id, row.storage);
   try {
-    return { summary: toSummary(row), stream: await store.read(fileName) };
+    return { summary, stream: await store.read(fileName, range), range };
   } finally {
     await store.close();
   }

@@ -15,6 +15,7 @@ import {
   type SessionUser,
 } from '@cc/contracts';
 import { api, errorMessage } from '$lib/api/http';
+import { localDayStart } from '$lib/format';
 import type { QueueOption } from './call-links.svelte';
 
 /** Supervisors and admins see every call of the organisation and filter by agent. */
@@ -32,13 +33,6 @@ export interface HistoryFilters {
 }
 
 const NO_FILTERS: HistoryFilters = { queueId: '', agentId: '', state: '', from: '', to: '' };
-
-/** Local midnight of a `yyyy-mm-dd` date, `days` later, as an ISO instant. */
-function localDayStart(date: string, days = 0): string | undefined {
-  const [y, m, d] = date.split('-').map(Number);
-  if (!y || !m || !d) return undefined;
-  return new Date(y, m - 1, d + days).toISOString();
-}
 
 function queryString(params: CallHistoryParams): string {
   return Object.entries(params)
