@@ -41,6 +41,18 @@ function queryString(params: CallHistoryParams): string {
     .join('&');
 }
 
+/** The filters' options: the queues, and the agents for those who see every agent's (none on failure). */
+export async function filterOptions(seesAll: boolean): Promise<{ queues: QueueOption[]; agents: ConsoleAgent[] }> {
+  const [queues, agents] = await Promise.allSettled([
+    api<QueueOption[]>('GET', '/queues'),
+    seesAll ? api<ConsoleAgent[]>('GET', '/console/agents') : Promise.resolve([]),
+  ]);
+  return {
+    queues: queues.status === 'fulfilled' ? queues.value : [],
+    agents: agents.status === 'fulfilled' ? agents.value : [],
+  };
+}
+
 export class CallHistory {
   readonly #user: SessionUser;
   #filters = $state<HistoryFilters>({ ...NO_FILTERS });
@@ -105,12 +117,9 @@ export class CallHistory {
 
   /** Filter options and the first page. */
   async load(): Promise<void> {
-    const [queues, agents] = await Promise.allSettled([
-      api<QueueOption[]>('GET', '/queues'),
-      this.seesAll ? api<ConsoleAgent[]>('GET', '/console/agents') : Promise.resolve([]),
-    ]);
-    if (queues.status === 'fulfilled') this.#queues = queues.value;
-    if (agents.status === 'fulfilled') this.#agents = agents.value;
+    const options = await filterOptions(this.seesAll);
+    this.#queues = options.queues;
+    this.#agents = options.agents;
     await this.apply();
   }
 

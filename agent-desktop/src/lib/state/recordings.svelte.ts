@@ -8,7 +8,7 @@ import type { ConsoleAgent, RecordingDeletionRecord, RecordingSummary, SessionUs
 import { api, errorMessage } from '$lib/api/http';
 import type { QueueOption } from './call-links.svelte';
 import { localDayStart } from '$lib/format';
-import { seesAllCalls } from './call-history.svelte';
+import { filterOptions, seesAllCalls } from './call-history.svelte';
 
 /** How often a list with a file being processed is reloaded. */
 const PROCESSING_POLL_MS = 2000;
@@ -135,12 +135,9 @@ export class RecordingBrowser {
   }
 
   async load(): Promise<void> {
-    const [queues, agents] = await Promise.allSettled([
-      api<QueueOption[]>('GET', '/queues'),
-      this.seesAll ? api<ConsoleAgent[]>('GET', '/console/agents') : Promise.resolve([]),
-    ]);
-    if (queues.status === 'fulfilled') this.#queues = queues.value;
-    if (agents.status === 'fulfilled') this.#agents = agents.value;
+    const options = await filterOptions(this.seesAll);
+    this.#queues = options.queues;
+    this.#agents = options.agents;
     await this.apply();
   }
 
