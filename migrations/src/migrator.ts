@@ -12,7 +12,7 @@ import * as m20261124reconnectGrace from './migrations/2026-11-24T10-00-00_recon
 import * as m20261125promptsWaiting from './migrations/2026-11-25T09-00-00_prompts_waiting.ts';
 import * as m20261125recording from './migrations/2026-11-25T10-00-00_recording.ts';
 import * as m20261125hold from './migrations/2026-11-25T11-00-00_hold.ts';
-import * as m20261125recordingStorage from './migrations/2026-11-25T13-00-00_recording_storage.ts';
+import * as m20261125recordingStorage from './migrations/2026-11-25T15-00-00_recording_storage.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -27,7 +27,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T09-00-00_prompts_waiting': m20261125promptsWaiting,
   '2026-11-25T10-00-00_recording': m20261125recording,
   '2026-11-25T11-00-00_hold': m20261125hold,
-  '2026-11-25T13-00-00_recording_storage': m20261125recordingStorage,
+  '2026-11-25T15-00-00_recording_storage': m20261125recordingStorage,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
