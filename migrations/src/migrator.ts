@@ -33,9 +33,11 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export function createDb(connectionString: string, poolSize = 10): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: poolSize }) }),
-  });
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection the server closed (PostgreSQL stopping first at Ctrl+C, or restarting):
+  // the pool drops it and connects again when asked. Unhandled, the event would end the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Brings the database to the newest schema; safe to run concurrently and repeatedly. */
