@@ -11,3 +11,4 @@ export * from './prompts.ts';
 export * from './recording.ts';
 export * from './recording-storage.ts';
 export * from './recordings-api.ts';
+export * from './working-hours.ts';

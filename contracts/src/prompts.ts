@@ -97,6 +97,28 @@ export const waitingStrategySchema = z
     announcementEnabled: toggle('Announcement'),
     announcementPromptId: promptRef,
     announcementEverySeconds: seconds(ANNOUNCEMENT_EVERY_RANGE, 'The announcement interval'),
+    /** The announcement also says the caller's position in the queue, and the estimated wait. */
+    announcePosition: toggle('Position in queue'),
+    announceEstimatedWait: toggle('Estimated wait'),
+    /** Digits the customer may press (keypad on the call page) during the announcement or the away message. */
+    responseCodes: z
+      .array(
+        z.object({
+          context: z.enum(['announcement', 'away'], { error: 'A response code is for the announcement or the away message.' }),
+          digit: z.string().regex(/^[0-9*#]$/, 'A response code is one key: 0 to 9, * or #.'),
+          action: z.enum(['callback'], { error: 'Choose what the key does.' }),
+        }),
+      )
+      .max(24)
+      .refine((codes) => new Set(codes.map((c) => `${c.context}:${c.digit}`)).size === codes.length, {
+        message: 'Each key may do one thing per message.',
+      }),
+    /** How long the away message waits for a key before the call ends. */
+    digitWaitSeconds: z
+      .number({ error: 'The wait for a key must be a whole number of seconds from 0 to 30.' })
+      .int('The wait for a key must be a whole number of seconds from 0 to 30.')
+      .min(0, 'The wait for a key must be a whole number of seconds from 0 to 30.')
+      .max(30, 'The wait for a key must be a whole number of seconds from 0 to 30.'),
     maxWaitEnabled: toggle('Maximum wait'),
     maxWaitSeconds: seconds(MAX_WAIT_RANGE, 'Maximum wait'),
     lastMessagePromptId: promptRef,
@@ -117,6 +139,10 @@ export const DEFAULT_WAITING_STRATEGY: WaitingStrategyView = {
   announcementEnabled: false,
   announcementPromptId: null,
   announcementEverySeconds: ANNOUNCEMENT_EVERY_RANGE.default,
+  announcePosition: false,
+  announceEstimatedWait: false,
+  responseCodes: [],
+  digitWaitSeconds: 5,
   maxWaitEnabled: false,
   maxWaitSeconds: MAX_WAIT_RANGE.default,
   lastMessagePromptId: null,
@@ -146,3 +172,12 @@ export interface HoldConfigurationView extends HoldConfigurationRequest {
   /** The organisation's Default: queues without their own configuration use it. */
   isDefault: boolean;
 }
+
+/** What the customer hears while a transfer rings (organisation-wide): the message once, then the music. */
+export const transferSettingsSchema = z.strictObject({
+  /** Null: the built-in music. */
+  musicPromptId: promptRef,
+  /** Null: no message, music only. */
+  messagePromptId: promptRef,
+});
+export type TransferSettingsView = z.infer<typeof transferSettingsSchema>;

@@ -93,6 +93,19 @@ export const wrapUpUpdateSchema = z.object({
 
 export type StatusSetRequest = z.infer<typeof statusSetSchema>;
 export type CallRef = z.infer<typeof callRefSchema>;
+export const callDigitSchema = z.object({ digit: z.string().regex(/^[0-9*#]$/, 'A key is 0 to 9, * or #.') });
+export type CallDigit = z.infer<typeof callDigitSchema>;
+export const callTransferSchema = z.object({
+  callId: id,
+  to: z.union([z.strictObject({ agentId: id }), z.strictObject({ queueId: id })], { error: 'Choose an agent or a queue to transfer to.' }),
+});
+export type CallTransferRequest = z.infer<typeof callTransferSchema>;
+export interface TransferTargets {
+  /** Members of the call's queue, available first. */
+  agents: { agentId: string; name: string; status: AgentStatus }[];
+  /** Other queues with automatic agent assignment on. */
+  queues: { queueId: string; name: string }[];
+}
 export type WrapUpUpdateRequest = z.infer<typeof wrapUpUpdateSchema>;
 
 export interface Notice {
@@ -109,6 +122,10 @@ export interface AgentClientToServerEvents {
   /** Puts the customer on hold: they hear the queue's hold configuration; neither side hears the other. */
   'call:hold': (payload: CallRef, ack: AckCallback<null>) => void;
   'call:resume': (payload: CallRef, ack: AckCallback<null>) => void;
+  /** Who this call can be transferred to: the queue's agents (available first) and the queues with AAA on. */
+  'transfer:targets': (payload: CallRef, ack: AckCallback<TransferTargets>) => void;
+  /** Blind transfer: the agent leaves the call at once (wrap-up); the call returns if the transfer fails. */
+  'call:transfer': (payload: CallTransferRequest, ack: AckCallback<null>) => void;
   /** Rejoin the media of the call in progress (after a page reload). */
   'call:media': (payload: CallRef, ack: AckCallback<{ media: MediaJoin }>) => void;
   'wrapup:update': (payload: WrapUpUpdateRequest, ack: AckCallback<WrapUpView>) => void;
@@ -131,6 +148,15 @@ export interface CustomerCallView {
   media: CallMedia;
   /** First name of the agent once connected. */
   agentName: string | null;
+  /** A blind transfer to another agent or queue is ringing. */
+  transferring: boolean;
+  /** While waiting: how many callers are ahead plus one, and the estimated wait in seconds (null otherwise). */
+  position: number | null;
+  estimatedWaitSeconds: number | null;
+  /** Why the call ended or is ending, when the customer should be told (`outside_hours`, `max_wait`). */
+  endReason: 'outside_hours' | 'max_wait' | 'callback_requested' | null;
+  /** Keys that do something now (response codes), for the keypad. */
+  keys: string[];
 }
 
 /**
@@ -158,6 +184,8 @@ export interface CustomerClientToServerEvents {
   /** A fresh media join for the call this socket resumed (its media was lost with the page or the network). */
   'call:rejoin': (payload: Record<string, never>, ack: AckCallback<CustomerCallJoin>) => void;
   'call:hangup': (payload: Record<string, never>, ack: AckCallback<null>) => void;
+  /** A key of the call page's keypad (a response code while waiting or during the away message). */
+  'call:digit': (payload: CallDigit, ack: AckCallback<null>) => void;
 }
 
 export interface CustomerServerToClientEvents {

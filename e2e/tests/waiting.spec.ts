@@ -6,11 +6,11 @@
  */
 import type { Page } from '@playwright/test';
 import type { PromptView, WaitingStrategyView } from '@cc/contracts';
-import { DEFAULT_WAITING_STRATEGY } from '@cc/contracts';
+import { DEFAULT_WAITING_STRATEGY, DEFAULT_WORKING_HOURS } from '@cc/contracts';
 import { classify, heard, listen, samples, SOUND_RMS, toneWav } from '../fixtures/audio.ts';
 import { createLinkInDesktop, expect, expectMediaFlowing, test } from '../fixtures/center.ts';
 
-const TONES = { greeting: 1000, music: 400, last: 2000 };
+const TONES = { greeting: 1000, music: 400, last: 2000, away: 1500 };
 
 async function uploadTone(page: Page, name: string, frequency: number, seconds: number): Promise<PromptView> {
   const res = await page.request.post(`/api/console/prompts/file?name=${encodeURIComponent(name)}&fileName=${name}.wav`, {
@@ -157,10 +157,131 @@ test('a supervisor makes a speech prompt and sets the waiting strategy in the co
   await strategy.getByLabel('Greeting prompt').selectOption({ label: 'Welcome' });
   await strategy.getByRole('button', { name: 'Save waiting strategy' }).click();
   await expect(strategy.getByRole('status')).toContainText('Waiting strategy saved.');
+
+  // Working hours of the queue: a bad interval is refused, then saved.
+  const hours = supervisor.getByRole('form', { name: 'Working hours' });
+  await hours.getByLabel('Only open during these hours').check();
+  await hours.getByLabel('Time zone').selectOption('Europe/Paris');
+  await hours.getByLabel('Monday closes').fill('08:00');
+  await hours.getByRole('button', { name: 'Save working hours' }).click();
+  await expect(hours.getByRole('alert')).toHaveText('An opening interval must end after it starts (use 24:00 for midnight).');
+  await hours.getByLabel('Monday closes').fill('18:00');
+  await hours.getByRole('button', { name: 'Add an exception' }).click();
+  await hours.getByLabel('Exception date').fill('2026-12-25');
+  await hours.getByRole('button', { name: 'Save working hours' }).click();
+  await expect(hours.getByRole('status')).toHaveText('Working hours saved.');
+  const savedHours = await db
+    .selectFrom('working_hours')
+    .select(['enabled', 'time_zone', 'exceptions'])
+    .where('queue_id', '=', org.defaultQueueId)
+    .executeTakeFirstOrThrow();
+  expect(savedHours).toEqual({
+    enabled: true,
+    time_zone: 'Europe/Paris',
+    exceptions: [{ date: '2026-12-25', closed: true, intervals: [] }],
+  });
+
+  // A hold configuration with an announcement, chosen by the queue.
+  const holdForm = supervisor.getByRole('form', { name: 'Hold configuration' });
+  await supervisor.getByRole('button', { name: 'New hold configuration' }).click();
+  await holdForm.getByLabel('Name').fill('Sales hold');
+  await holdForm.getByLabel('Announcement', { exact: true }).check();
+  await holdForm.getByRole('button', { name: 'Save hold configuration' }).click();
+  await expect(holdForm.getByRole('alert')).toHaveText('Choose the announcement prompt, or switch the announcement off.');
+  await holdForm.getByLabel('Hold announcement prompt').selectOption({ label: 'Welcome' });
+  await holdForm.getByRole('button', { name: 'Save hold configuration' }).click();
+  await expect(holdForm.getByRole('status')).toHaveText('Hold configuration "Sales hold" saved.');
+  const queueForm = supervisor.getByRole('form', { name: 'Queue' });
+  await queueForm.getByLabel('Hold configuration').selectOption({ label: 'Sales hold' });
+  await queueForm.getByRole('button', { name: 'Save queue' }).click();
+  await expect(supervisor.getByText('Queue "Default" saved.')).toBeVisible();
+  const transferForm = supervisor.getByRole('form', { name: 'Transfer music and message' });
+  await transferForm.getByLabel('Transfer message').selectOption({ label: 'Welcome' });
+  await transferForm.getByRole('button', { name: 'Save transfer settings' }).click();
+  await expect(transferForm.getByRole('status')).toHaveText('Transfer music and message saved.');
+  await supervisor.screenshot({ path: '/tmp/console-all.png', fullPage: true });
   const saved = await db
     .selectFrom('waiting_strategy')
     .select(['greeting_enabled', 'music_enabled'])
     .where('queue_id', '=', org.defaultQueueId)
     .execute();
   expect(saved).toEqual([{ greeting_enabled: true, music_enabled: true }]);
+});
+
+test('outside working hours nobody is rung: the caller hears the away message and the call ends', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+  db,
+}) => {
+  const org = await seedOrg({ agents: [{ name: 'Sam Supervisor', role: 'supervisor' }, { name: 'Ada Agent' }] });
+  await db.updateTable('queue').set({ aaa_enabled: true }).where('id', '=', org.defaultQueueId).execute();
+  const supervisor = await agentPage(org.agents[0]?.email ?? '');
+  const away = await uploadTone(supervisor, 'Away tone', TONES.away, 1.5);
+  const res = await supervisor.request.put(`/api/console/queues/${org.defaultQueueId}/working-hours`, {
+    data: { ...DEFAULT_WORKING_HOURS, enabled: true, weekly: [], awayMessagePromptId: away.id },
+  });
+  expect(res.status()).toBe(200);
+  const url = await createLinkInDesktop(supervisor, { identity: 'erin@example.test' });
+  const agent = await agentPage(org.agents[1]?.email ?? '');
+  await agent.getByLabel('Status', { exact: true }).selectOption({ label: 'Available' });
+
+  const customer = await customerPage();
+  await customer.goto(url);
+  await customer.getByRole('button', { name: 'Start audio call' }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText('We are closed at the moment');
+  await listen(customer);
+  await expect
+    .poll(async () => (await samples(customer)).filter((s) => classify(s, TONES) === 'away').length, { timeout: 10_000 })
+    .toBeGreaterThan(5);
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText('Call ended', { timeout: 10_000 });
+  await expect(customer.getByText('We are closed at the moment. Please call again during our opening hours.')).toBeVisible();
+  await expect(agent.getByRole('status', { name: 'Agent status' })).toHaveAttribute('data-status', 'available');
+  const offers = await db
+    .selectFrom('call_offer')
+    .innerJoin('call', 'call.id', 'call_offer.call_id')
+    .select('call_offer.id')
+    .where('call.organisation_id', '=', org.organisationId)
+    .execute();
+  expect(offers, 'no agent was rung').toEqual([]);
+});
+
+test('outside working hours the caller presses 1 on the keypad and is promised a callback', async ({
+  seedOrg,
+  agentPage,
+  customerPage,
+  db,
+}) => {
+  const org = await seedOrg({ agents: [{ name: 'Sam Supervisor', role: 'supervisor' }] });
+  await db.updateTable('queue').set({ aaa_enabled: true }).where('id', '=', org.defaultQueueId).execute();
+  const supervisor = await agentPage(org.agents[0]?.email ?? '');
+  const away = await uploadTone(supervisor, 'Away tone', TONES.away, 1);
+  expect(
+    (
+      await supervisor.request.put(`/api/console/queues/${org.defaultQueueId}/working-hours`, {
+        data: { ...DEFAULT_WORKING_HOURS, enabled: true, weekly: [], awayMessagePromptId: away.id },
+      })
+    ).status(),
+  ).toBe(200);
+  await setStrategy(supervisor, org.defaultQueueId, {
+    responseCodes: [{ context: 'away', digit: '1', action: 'callback' }],
+    digitWaitSeconds: 20,
+  });
+  const url = await createLinkInDesktop(supervisor, { identity: '+44 20 7946 0111' });
+
+  const customer = await customerPage();
+  await customer.goto(url);
+  await customer.getByRole('button', { name: 'Start audio call' }).click();
+  const keypad = customer.getByRole('group', { name: 'Keypad' });
+  await keypad.getByRole('button', { name: '2', exact: true }).click();
+  await expect(customer.getByRole('alert')).toHaveText('That key does nothing now.');
+  await keypad.getByRole('button', { name: '1', exact: true }).click();
+  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText('Call ended');
+  await expect(customer.getByText('Thank you. We will call you back.')).toBeVisible();
+  const requests = await db
+    .selectFrom('callback_request')
+    .select(['customer_identity', 'status'])
+    .where('organisation_id', '=', org.organisationId)
+    .execute();
+  expect(requests).toEqual([{ customer_identity: '+44 20 7946 0111', status: 'in_queue' }]);
 });

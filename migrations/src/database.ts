@@ -39,6 +39,9 @@ export interface OrganisationTable {
   wrap_up_seconds: Generated<number>;
   /** IANA time zone; "today" in the live view starts at midnight here. */
   time_zone: Generated<string>;
+  /** What the customer hears while a transfer rings: the message once, then the music (null: built-in music). */
+  transfer_music_prompt_id: string | null;
+  transfer_message_prompt_id: string | null;
   created_at: CreatedAt;
 }
 
@@ -166,6 +169,9 @@ export interface CallTable {
   waiting_ends_at: Timestamp | null;
   /** Bumped with every change of what the customer hears; the SFU ignores older requests. */
   playback_version: Generated<number>;
+  /** While a blind transfer rings: the agent who transferred (the call returns to them if it fails) and the queue it came from. */
+  transfer_from_agent_id: string | null;
+  transfer_from_queue_id: string | null;
 }
 
 export interface CallOfferTable {
@@ -263,6 +269,11 @@ export interface WaitingStrategyTable {
   announcement_enabled: Generated<boolean>;
   announcement_prompt_id: string | null;
   announcement_every_seconds: Generated<number>;
+  /** The announcement also says the caller's position in the queue / the estimated wait. */
+  announce_position: Generated<boolean>;
+  announce_estimated_wait: Generated<boolean>;
+  /** How long the away message waits for a response code before the call ends. */
+  digit_wait_seconds: Generated<number>;
   max_wait_enabled: Generated<boolean>;
   max_wait_seconds: Generated<number>;
   last_message_prompt_id: string | null;
@@ -279,6 +290,48 @@ export interface HoldConfigurationTable {
   announcement_enabled: Generated<boolean>;
   announcement_prompt_id: string | null;
   announcement_every_seconds: Generated<number>;
+}
+
+/** One opening interval of a day, local time ('HH:MM', `to` may be '24:00'). */
+export interface OpeningInterval {
+  from: string;
+  to: string;
+}
+
+/** A queue's working hours (SPEC §9); the JSON columns are validated by the routing service. */
+export interface WorkingHoursTable {
+  queue_id: string;
+  enabled: Generated<boolean>;
+  /** IANA time zone the intervals are in. */
+  time_zone: Generated<string>;
+  weekly: ColumnType<(OpeningInterval & { day: number })[], string | undefined, string>;
+  exceptions: ColumnType<{ date: string; closed: boolean; intervals: OpeningInterval[] }[], string | undefined, string>;
+  away_message_prompt_id: string | null;
+}
+
+export type ResponseCodeContext = 'announcement' | 'away';
+export type ResponseCodeAction = 'callback';
+
+/** A digit the customer may press while the queue's announcement or away message plays (SPEC §8). */
+export interface ResponseCodeTable {
+  queue_id: string;
+  context: ResponseCodeContext;
+  digit: string;
+  action: ResponseCodeAction;
+}
+
+export type CallbackStatus = 'in_queue' | 'assigned' | 'active' | 'no_reply' | 'done';
+
+/** A customer's request to be called back (SPEC §10). */
+export interface CallbackRequestTable {
+  id: Generated<string>;
+  organisation_id: string;
+  queue_id: string | null;
+  conversation_id: string;
+  call_id: string | null;
+  customer_identity: string;
+  status: ColumnType<CallbackStatus, CallbackStatus | undefined, CallbackStatus>;
+  created_at: CreatedAt;
 }
 
 /** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
@@ -411,6 +464,9 @@ export interface Database {
   pronunciation: PronunciationTable;
   waiting_strategy: WaitingStrategyTable;
   hold_configuration: HoldConfigurationTable;
+  working_hours: WorkingHoursTable;
+  response_code: ResponseCodeTable;
+  callback_request: CallbackRequestTable;
   socket_io_attachments: SocketIoAttachmentsTable;
   recording_configuration: RecordingConfigurationTable;
   call_recording_settings: CallRecordingSettingsTable;
@@ -439,6 +495,7 @@ export type Timer = Selectable<TimerTable>;
 export type Prompt = Selectable<PromptTable>;
 export type WaitingStrategy = Selectable<WaitingStrategyTable>;
 export type HoldConfiguration = Selectable<HoldConfigurationTable>;
+export type WorkingHours = Selectable<WorkingHoursTable>;
 export type RecordingConfiguration = Selectable<RecordingConfigurationTable>;
 export type Recording = Selectable<RecordingTable>;
 export type RecordingUpload = Selectable<RecordingUploadTable>;

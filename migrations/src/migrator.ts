@@ -12,6 +12,10 @@ import * as m20261124reconnectGrace from './migrations/2026-11-24T10-00-00_recon
 import * as m20261125promptsWaiting from './migrations/2026-11-25T09-00-00_prompts_waiting.ts';
 import * as m20261125recording from './migrations/2026-11-25T10-00-00_recording.ts';
 import * as m20261125hold from './migrations/2026-11-25T11-00-00_hold.ts';
+import * as m20261125transfer from './migrations/2026-11-25T12-00-00_transfer.ts';
+import * as m20261125workingHours from './migrations/2026-11-25T12-30-00_working_hours.ts';
+import * as m20261125queuePosition from './migrations/2026-11-25T14-00-00_queue_position.ts';
+import * as m20261125responseCodes from './migrations/2026-11-25T14-30-00_response_codes.ts';
 import * as m20261125recordingStorage from './migrations/2026-11-25T15-00-00_recording_storage.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
@@ -27,6 +31,10 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T09-00-00_prompts_waiting': m20261125promptsWaiting,
   '2026-11-25T10-00-00_recording': m20261125recording,
   '2026-11-25T11-00-00_hold': m20261125hold,
+  '2026-11-25T12-00-00_transfer': m20261125transfer,
+  '2026-11-25T12-30-00_working_hours': m20261125workingHours,
+  '2026-11-25T14-00-00_queue_position': m20261125queuePosition,
+  '2026-11-25T14-30-00_response_codes': m20261125responseCodes,
   '2026-11-25T15-00-00_recording_storage': m20261125recordingStorage,
 };
 

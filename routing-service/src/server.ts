@@ -31,6 +31,7 @@ import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
 import { CustomerPresence } from './realtime/customer-presence.ts';
+import { WaitingPlaces } from './acd/queue-position.ts';
 import { LivePushes } from './realtime/live-pushes.ts';
 import { createPublisher } from './realtime/publisher.ts';
 import { sessionAuthentication } from './realtime/session-auth.ts';
@@ -98,8 +99,10 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     (error) => logger.error({ err: error }, 'timer loop failed'),
   );
   timers = timerLoop;
+  const places = new WaitingPlaces({ db, media, publish, logger });
   const presence = new CustomerPresence(
-    (callIds) => engine.customersConnected(callIds),
+    // On the same beat: the graces of this instance's customers, and their places in the queue.
+    (callIds) => Promise.all([engine.customersConnected(callIds), places.refresh(callIds)]).then(() => undefined),
     config.CUSTOMER_RECONNECT_GRACE_SECONDS,
     (error) => logger.error({ err: error }, "renewing customers' reconnect graces failed"),
   );

@@ -14,7 +14,7 @@ const SCAN_LIMIT = 50;
 const RING_ALL_LIMIT = 50;
 
 /** Rings `agentIds` for `call`, in the decision's transaction (the engine's `offerCall`). */
-export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number) => Promise<void>;
+export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number, now: Date) => Promise<void>;
 
 export interface Decision {
   /** How many calls were offered. */
@@ -29,7 +29,7 @@ export interface Decision {
  * transaction. A call routed to one agent waits for that agent. Several offers per decision
  * because a decision's fixed costs (the lock, the scan, the commit) dominate under load.
  */
-export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffers: number, offer: Offer): Promise<Decision> {
+export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, maxOffers: number, offer: Offer): Promise<Decision> {
   const queue = await trx
     .selectFrom('queue as q')
     .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
@@ -40,6 +40,9 @@ export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffer
     .forNoKeyUpdate(['q'])
     .executeTakeFirst();
   if (!queue) return { offered: 0, more: false };
+  // The time is read for each offer, after the agents were seen free: a decision that waited
+  // for the lock, or made earlier offers first, must not stamp an offer with a moment before
+  // the hang-up (or ring end) that freed its agent.
   const ringTimeoutSeconds = queue.ring_timeout_seconds;
 
   let calls = trx
@@ -64,14 +67,14 @@ export async function decideQueue(trx: Trx, queueId: string, now: Date, maxOffer
   let offered = 0;
   for (const call of waiting) {
     if (!call.target_agent_id && !memberFree) continue;
-    const agentIds = await eligibleAgents(trx, call, queue.strategy, now, ringTimeoutSeconds);
+    const agentIds = await eligibleAgents(trx, call, queue.strategy, clock(), ringTimeoutSeconds);
     if (agentIds.length === 0) {
       // Nobody for this call: often nobody at all is left (this decision's offers took them).
       if (!call.target_agent_id) memberFree = await anyMemberFree();
       continue;
     }
     // The offer's writes are visible to the next eligibility query: its agents are ringing now.
-    await offer(call, agentIds, ringTimeoutSeconds);
+    await offer(call, agentIds, ringTimeoutSeconds, clock());
     offered += 1;
     if (offered === maxOffers) return { offered, more: true };
   }
@@ -181,6 +184,16 @@ function freeAgents(trx: Trx) {
  * counts one open conversation more, as a call's own conversation does not count) before
  * the exact per-call one.
  */
+/** Whether a member of the queue could be offered a call now (a transfer to the queue checks this first). */
+export async function queueHasEligibleAgent(trx: Trx, queueId: string): Promise<boolean> {
+  return (await eligibleAgentsOf(trx, queueId).executeTakeFirst()) !== undefined;
+}
+
+/** Whether this member of the queue could be offered a call now (a transfer to the agent checks this first). */
+export async function agentIsEligible(trx: Trx, queueId: string, agentId: string): Promise<boolean> {
+  return (await eligibleAgentsOf(trx, queueId).where('a.user_id', '=', agentId).executeTakeFirst()) !== undefined;
+}
+
 function eligibleAgentsOf(trx: Trx, queueId: string) {
   return freeAgents(trx)
     .innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', queueId))

@@ -6,14 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
-  assertUnreachable,
   WRAP_UP_EXTENSION_SECONDS,
   type AgentChosenStatus,
+  type CallTransferRequest,
+  type TransferTargets,
   type CallMedia,
   type ConversationStatus,
   type MediaJoin,
 } from '@cc/contracts';
-import type { Call, Database, Timer } from '@cc/migrations';
+import type { Call, Database } from '@cc/migrations';
 import type { Clock } from '../clock.ts';
 import { AppError, invalidTransition } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -26,11 +27,15 @@ import type { MediaRooms } from './media.ts';
 import { freezeRecordingSettings, type CallRecordings } from './recordings.ts';
 import { eventOf, lockCall } from './calls.ts';
 import { abandon, closeOffer, lockOpenOffers, offerCall, stopRinging } from './ringing.ts';
-import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
+import { recordEvent, type Actor } from './timeline.ts';
 import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
-import { hold, holdProgram, resume } from './hold.ts';
-import { maxWaitReached, startWaiting, stopWaiting, waitingEnded, waitingProgram, type PlaybackIntent } from './waiting.ts';
+import { playToCustomer } from './customer-audio.ts';
+import { pressKey } from './response-codes.ts';
+import { hold, resume } from './hold.ts';
+import { transfer, transferTargets } from './transfer.ts';
+import { closedForCall, startWaiting, stopWaiting } from './waiting.ts';
+import { handleTimer } from './timer-events.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
   holdReconnectGrace,
@@ -123,7 +128,8 @@ export class AcdEngine {
         changes.queues.add(queueId);
         await freezeRecordingSettings(trx, { id: callId, organisationId: link.organisationId, direction: 'inbound' }, now);
         await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
-        await startWaiting(trx, changes, created);
+        // Outside working hours the call is not queued for agents: the away message plays, then it ends.
+        if (!(await closedForCall(trx, changes, created, now))) await startWaiting(trx, changes, created);
         return created;
       });
       return { call, join };
@@ -146,9 +152,13 @@ export class AcdEngine {
     let offered = 0;
     while (offered < MAX_ASSIGNMENTS_PER_RUN) {
       const decision = await this.#run(
-        (trx, changes, now) =>
-          decideQueue(trx, queueId, now, OFFERS_PER_DECISION, (call, agentIds, ringTimeoutSeconds) =>
-            offerCall(trx, changes, call, agentIds, now, ringTimeoutSeconds),
+        (trx, changes) =>
+          decideQueue(
+            trx,
+            queueId,
+            () => this.#deps.clock.now(),
+            OFFERS_PER_DECISION,
+            (call, agentIds, ringTimeoutSeconds, now) => offerCall(trx, changes, call, agentIds, now, ringTimeoutSeconds),
           ),
         // The next decision need not wait for this one's snapshots to reach the desktops.
         { assign: false, awaitPublish: false },
@@ -179,7 +189,11 @@ export class AcdEngine {
         const answeredElsewhere = call.state === 'connected' || call.state === 'on_hold';
         throw invalidTransition(answeredElsewhere ? 'Another agent answered this call' : 'This call is not ringing you');
       }
-      await trx.updateTable('call').set({ state: 'connected', agent_id: agentId, answered_at: now }).where('id', '=', callId).execute();
+      await trx
+        .updateTable('call')
+        .set({ state: 'connected', agent_id: agentId, answered_at: now, transfer_from_agent_id: null, transfer_from_queue_id: null })
+        .where('id', '=', callId)
+        .execute();
       await closeOffer(trx, callId, agentId, 'answered', now);
       await cancelTimers(trx, callId, 'ring_timeout');
       await stopWaiting(trx, changes, call);
@@ -226,6 +240,21 @@ export class AcdEngine {
 
   async resume(agentId: string, callId: string): Promise<void> {
     await this.#run(async (trx, changes, now) => resume(trx, changes, await lockCall(trx, callId), agentId, now), { assign: false });
+  }
+
+  async transferTargets(agentId: string, callId: string): Promise<TransferTargets> {
+    const call = await this.#deps.db.selectFrom('call').selectAll().where('id', '=', callId).executeTakeFirst();
+    if (!call) throw invalidTransition('This call is not in progress with you');
+    return transferTargets(this.#deps.db, call, agentId);
+  }
+
+  async transfer(agentId: string, request: CallTransferRequest): Promise<void> {
+    await this.#run(async (trx, changes, now) => transfer(trx, changes, await lockCall(trx, request.callId), agentId, request.to, now));
+  }
+
+  /** A key of the customer's keypad: a response code's action, or refused when the key does nothing now. */
+  async customerKey(callId: string, digit: string): Promise<void> {
+    await this.#run(async (trx, changes, now) => pressKey(trx, changes, await lockCall(trx, callId), digit, now));
   }
 
   async hangUpByCustomer(callId: string): Promise<void> {
@@ -285,8 +314,8 @@ export class AcdEngine {
     await this.#run(async (trx, changes, now) => {
       const { call, wrapUp } = await lockOpenWrapUp(trx, agentId, callId);
       const endsAt = new Date(Math.max(wrapUp.ends_at.getTime(), now.getTime()) + WRAP_UP_EXTENSION_SECONDS * 1000);
-      await trx.updateTable('wrap_up').set({ ends_at: endsAt }).where('call_id', '=', callId).execute();
-      await cancelTimers(trx, callId, 'wrap_up_end');
+      await trx.updateTable('wrap_up').set({ ends_at: endsAt }).where('call_id', '=', callId).where('agent_id', '=', agentId).execute();
+      await cancelTimers(trx, callId, 'wrap_up_end', agentId);
       await scheduleTimer(trx, changes, {
         organisationId: call.organisation_id,
         kind: 'wrap_up_end',
@@ -327,75 +356,12 @@ export class AcdEngine {
     for (;;) {
       const changes = new Changes();
       const now = this.#deps.clock.now();
-      const any = await fireNextDueTimer(this.#deps.db, now, (trx, timer) => this.#handleTimer(trx, changes, timer, now));
+      const any = await fireNextDueTimer(this.#deps.db, now, (trx, timer) => handleTimer(trx, changes, timer, now));
       if (!any) break;
       fired += 1;
       await this.#afterCommit(changes, true);
     }
     return fired;
-  }
-
-  async #handleTimer(trx: Trx, changes: Changes, timer: Timer, now: Date): Promise<void> {
-    switch (timer.kind) {
-      case 'ring_timeout': {
-        const call = await lockCall(trx, timer.subject_id);
-        const ringing = await lockOpenOffers(trx, call.id);
-        if (call.state !== 'ringing' || !timer.agent_id || !ringing.includes(timer.agent_id)) return;
-        const queue = await trx.selectFrom('queue').select(['missed_call_away']).where('id', '=', call.queue_id).executeTakeFirstOrThrow();
-        await stopRinging(trx, changes, call, timer.agent_id, ringing, 'timed_out', now);
-        if (queue.missed_call_away) {
-          await setAgentStatus(trx, changes, timer.agent_id, 'away', 'missed call', now);
-          changes.notices.push({
-            agentId: timer.agent_id,
-            notice: { level: 'warning', message: 'You missed a call, so your status is now Away. Set Available when you are back.' },
-          });
-        } else {
-          await setAgentStatus(trx, changes, timer.agent_id, 'available', null, now);
-        }
-        await recordEvent(trx, eventOf(call, 'ring_timed_out', SYSTEM, now, { agentId: timer.agent_id }));
-        return;
-      }
-      case 'wrap_up_end': {
-        if (!timer.agent_id) return;
-        const open = await trx
-          .selectFrom('wrap_up')
-          .select('call_id')
-          .where('call_id', '=', timer.subject_id)
-          .where('ended_at', 'is', null)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!open) return;
-        const call = await lockCall(trx, timer.subject_id);
-        await finishWrapUp(trx, changes, call, timer.agent_id, SYSTEM, now);
-        return;
-      }
-      case 'reconnect_grace':
-        await this.#customerGone(trx, changes, timer.subject_id, now);
-        return;
-      case 'max_wait':
-        await maxWaitReached(trx, changes, await lockCall(trx, timer.subject_id), now);
-        return;
-      case 'waiting_end':
-        await waitingEnded(trx, changes, await lockCall(trx, timer.subject_id), now);
-        return;
-    }
-  }
-
-  /** The reconnect grace ran out: the customer is not coming back, so the call ends as if they had left. */
-  async #customerGone(trx: Trx, changes: Changes, callId: string, now: Date): Promise<void> {
-    const call = await trx.selectFrom('call').selectAll().where('id', '=', callId).forUpdate().executeTakeFirst();
-    switch (call?.state) {
-      case 'queued':
-      case 'ringing':
-        await abandon(trx, changes, call, now);
-        return;
-      case 'connected':
-      case 'on_hold':
-        await endConnectedCall(trx, changes, call, 'customer_lost', SYSTEM, now);
-        return;
-      default:
-        return; // over already, or gone
-    }
   }
 
   #graceDue(now: Date): Date {
@@ -419,7 +385,7 @@ export class AcdEngine {
       media.close(roomId, reason).catch((error: unknown) => logger.warn({ err: error, roomId }, 'closing a media room failed'));
       this.#deps.recordings?.ended(roomId);
     }
-    for (const [callId, intent] of changes.playbacks) void this.#play(callId, intent);
+    for (const [callId, intent] of changes.playbacks) void playToCustomer(this.#deps, customerPeerId(callId), intent);
     const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
     if (awaitPublish) await published;
     if (!assign) return;
@@ -427,39 +393,6 @@ export class AcdEngine {
     // and the customer's call:start or the agent's hang-up must not wait for it. Tests wait
     // for the outcome (a snapshot, a row) instead. requestAssignment logs its own failures.
     for (const queueId of changes.queues) void this.requestAssignment(queueId);
-  }
-
-  /** Plays (or stops) what the customer hears; a failure leaves the call going, in silence, and is logged. */
-  async #play(callId: string, intent: PlaybackIntent): Promise<void> {
-    const { media, db, logger } = this.#deps;
-    const peerId = customerPeerId(callId);
-    const { version } = intent;
-    try {
-      switch (intent.kind) {
-        case 'waiting':
-          await media.play(intent.roomId, peerId, { ...(await waitingProgram(db, intent.queueId)), version });
-          return;
-        case 'last_message':
-          await media.play(intent.roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null, version });
-          return;
-        case 'stop':
-          await media.stopPlayback(intent.roomId, peerId, version);
-          return;
-        case 'hold':
-          await Promise.all([
-            media.setIsolated(intent.roomId, peerId, true, version),
-            holdProgram(db, intent.queueId).then((program) => media.play(intent.roomId, peerId, { ...program, version })),
-          ]);
-          return;
-        case 'resume':
-          await Promise.all([media.stopPlayback(intent.roomId, peerId, version), media.setIsolated(intent.roomId, peerId, false, version)]);
-          return;
-        default:
-          assertUnreachable(intent);
-      }
-    } catch (error) {
-      logger.warn({ err: error, callId, playback: intent.kind }, 'playing to the customer failed');
-    }
   }
 
   /**

@@ -9,6 +9,7 @@ import { eventOf } from './calls.ts';
 import type { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
 import { recordEvent } from './timeline.ts';
+import { returnTransfer } from './transfer.ts';
 import { cancelTimers } from './timers.ts';
 
 /**
@@ -130,7 +131,11 @@ export async function stopRinging(
 ): Promise<void> {
   await closeOffer(trx, call.id, agentId, outcome, now);
   await cancelTimers(trx, call.id, 'ring_timeout', agentId);
-  if (ringing.every((id) => id === agentId)) await requeue(trx, changes, call);
+  if (ringing.every((id) => id === agentId)) {
+    // A transfer rings once: unanswered, it comes back instead of waiting for another agent.
+    if (call.transfer_from_agent_id) await returnTransfer(trx, changes, call, outcome, now);
+    else await requeue(trx, changes, call);
+  }
   changes.calls.add(call.id);
 }
 

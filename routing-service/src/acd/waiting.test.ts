@@ -2,11 +2,12 @@
  * What a queued customer hears, from the engine's side (SPEC §8): the queue's waiting program
  * is played by the real SFU to the customer while the call waits and stops when an agent
  * answers; at the maximum wait nobody is offered the call any more, the last message plays,
- * and the call ends as `timed_out`. (The audio itself is measured in Chromium: e2e.)
+ * and the call ends as `timed_out`; outside working hours (SPEC §9) nobody is rung and the
+ * away message plays before the call ends. (The audio itself is measured in Chromium: e2e.)
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_WAITING_STRATEGY, type PromptView } from '@cc/contracts';
+import { DEFAULT_WAITING_STRATEGY, DEFAULT_WORKING_HOURS, type PromptView, type WorkingHoursView } from '@cc/contracts';
 import {
   AgentClient,
   api,
@@ -19,6 +20,7 @@ import {
   type TestContext,
 } from '../testing/context.ts';
 import { customerPeerId } from './engine.ts';
+import { sentenceOf } from './queue-position.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -115,4 +117,103 @@ test('at the maximum wait nobody is offered the call, the last message plays, an
   await until(async () => (await ctx.sfu.getRoom(call.callId)) === null);
   agent.close();
   customer.socket.close();
+});
+
+test('outside working hours no agent is rung: the away message plays and the call ends', async () => {
+  const c = await center();
+  const away = await c.prompt('Closed', 'We are closed. Please call again tomorrow.');
+  // Open only on a date long past: closed now whatever the day and time.
+  const saved = await api<WorkingHoursView>(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/working-hours`, {
+    ...DEFAULT_WORKING_HOURS,
+    enabled: true,
+    timeZone: 'Europe/Paris',
+    weekly: [],
+    exceptions: [{ date: '2020-01-01', closed: false, intervals: [{ from: '00:00', to: '24:00' }] }],
+    awayMessagePromptId: away.id,
+  });
+  assert.equal(saved.status, 200);
+  const bad = await api<{ error: { message: string } }>(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/working-hours`, {
+    ...DEFAULT_WORKING_HOURS,
+    timeZone: 'Nowhere/Land',
+  });
+  assert.equal(bad.body.error.message, 'Choose a time zone from the list.');
+
+  const agent = await AgentClient.connect(ctx, c.agentCookie);
+  assert.ok((await agent.request('status:set', { status: 'available' })).ok);
+  const { token } = await createLink(ctx, c.supervisor, { type: 'one_time', routing: 'routing_rules', identity: 'erin@example.test' });
+  const customer = await CustomerClient.connect(ctx, token);
+  const startedAt = Date.now();
+  const { call } = await customer.start();
+  assert.equal(call.endReason, 'outside_hours', 'the page knows at once');
+  await until(async () => (await playbackOf(call.callId))?.playing === true);
+  const ended = await customer.waitForState('ended', 15_000);
+  assert.equal(ended.endReason, 'outside_hours');
+  assert.ok(Date.now() - startedAt >= away.durationMs, 'the away message played first');
+  assert.deepEqual(await ringingAgents(ctx, call.callId), []);
+  const offers = await ctx.t.db.selectFrom('call_offer').select('id').where('call_id', '=', call.callId).execute();
+  assert.equal(offers.length, 0, 'no agent was rung');
+  const events = await ctx.t.db.selectFrom('call_event').select('type').where('call_id', '=', call.callId).orderBy('id').execute();
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['call_queued', 'outside_hours', 'call_ended'],
+  );
+  agent.close();
+  customer.socket.close();
+});
+
+test('a waiting caller is told their position and estimated wait, on the page and in the announcement', async () => {
+  const c = await center();
+  const notice = await c.prompt('Please hold', 'Thank you for holding.');
+  await api(ctx, c.supervisor, 'PUT', `/console/queues/${c.defaultQueueId}/waiting-strategy`, {
+    ...DEFAULT_WAITING_STRATEGY,
+    announcementEnabled: true,
+    announcementPromptId: notice.id,
+    announcementEverySeconds: 5,
+    announcePosition: true,
+    announceEstimatedWait: true,
+  });
+  // One staffed agent (busy, so nobody is rung); no answered calls yet: 3 minutes a call.
+  await ctx.t.db.updateTable('agent').set({ status: 'busy' }).where('user_id', '=', c.agentId).execute();
+  await ctx.t.db
+    .updateTable('agent')
+    .set({ status: 'offline' })
+    .where('user_id', '=', c.ids[0] ?? '')
+    .execute();
+  const caller = async (identity: string) => {
+    const { token } = await createLink(ctx, c.supervisor, { type: 'one_time', routing: 'routing_rules', identity });
+    const customer = await CustomerClient.connect(ctx, token);
+    const { call } = await customer.start();
+    return { customer, call };
+  };
+  const first = await caller('first@example.test');
+  const second = await caller('second@example.test');
+  assert.equal(first.call.position, 1);
+  assert.equal(second.call.position, 2);
+  assert.equal(second.call.estimatedWaitSeconds, 360);
+  const spoken = async () =>
+    Number(
+      (
+        await ctx.t.db
+          .selectFrom('speech_cache')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const before = await spoken();
+
+  // The first caller leaves: the second is next, told so on the page within the presence beat (5 s).
+  assert.ok((await first.customer.request('call:hangup', {})).ok);
+  await until(async () => second.customer.states.at(-1)?.position === 1, 10_000);
+  assert.equal(second.customer.states.at(-1)?.estimatedWaitSeconds, 180);
+  // …and the announcement now says "You are next": a new sentence was synthesised for it.
+  await until(async () => (await spoken()) > before, 10_000);
+  second.customer.socket.close();
+  first.customer.socket.close();
+});
+
+test('the spoken place reads naturally', () => {
+  assert.equal(sentenceOf(1, 100, true, true), 'You are next in the queue. Your estimated waiting time is about 2 minutes.');
+  assert.equal(sentenceOf(4, 30, true, false), 'You are number 4 in the queue.');
+  assert.equal(sentenceOf(4, 30, false, true), 'Your estimated waiting time is about 1 minute.');
+  assert.equal(sentenceOf(4, 30, false, false), null);
 });

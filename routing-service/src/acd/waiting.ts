@@ -6,7 +6,7 @@
  * is decided in the transaction and played after commit (`Changes.playbacks`).
  */
 import type { Call } from '@cc/migrations';
-import type { PlaybackProgramInput } from '@cc/contracts';
+import { isOpen, type PlaybackProgramInput } from '@cc/contracts';
 import type { Changes } from './changes.ts';
 import { eventOf } from './calls.ts';
 import type { Db, Trx } from './db.ts';
@@ -15,16 +15,19 @@ import { setAgentStatus } from './agent-status.ts';
 import { recordEvent, SYSTEM } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 import { builtInMusicAudio } from '../prompts/prompts.ts';
+import { placeAudio, waitingPlaces, type WaitingPlace } from './queue-position.ts';
 
 /** What to play to a call's customer after the commit; `version` orders it among the call's others. */
 export type PlaybackIntent = { roomId: string; version: number } & (
-  | { kind: 'waiting'; queueId: string }
+  | { kind: 'waiting'; queueId: string; callId: string }
   | { kind: 'last_message'; audioHash: string }
   | { kind: 'stop' }
   /** On hold: the customer is isolated and hears the hold configuration. */
   | { kind: 'hold'; queueId: string }
-  /** Back from hold: silence, and the two sides hear each other again. */
+  /** Back from hold (or a transfer that came back): silence, and the two sides hear each other again. */
   | { kind: 'resume' }
+  /** A transfer rings: the customer is not isolated and hears the transfer message and music. */
+  | { kind: 'transfer'; organisationId: string }
 );
 
 type Intent = PlaybackIntent extends infer I ? (I extends unknown ? Omit<I, 'roomId' | 'version'> : never) : never;
@@ -45,6 +48,51 @@ export async function intend(trx: Trx, changes: Changes, call: Pick<Call, 'id' |
 
 /** A little silence after the last message before the call ends, so its last word is heard. */
 const LAST_MESSAGE_TAIL_MS = 700;
+
+/**
+ * A call arrived outside its queue's working hours (SPEC §9): it is not queued for agents;
+ * the away message plays and the call then ends (reason `outside_hours`). Returns false when
+ * the queue is open.
+ */
+export async function closedForCall(trx: Trx, changes: Changes, call: Call, now: Date): Promise<boolean> {
+  const hours = await trx
+    .selectFrom('working_hours as h')
+    .leftJoin('prompt as p', 'p.id', 'h.away_message_prompt_id')
+    .leftJoin('prompt_audio as a', 'a.hash', 'p.audio_hash')
+    .select(['h.enabled', 'h.time_zone', 'h.weekly', 'h.exceptions', 'a.hash', 'a.duration_ms'])
+    .where('h.queue_id', '=', call.queue_id)
+    .executeTakeFirst();
+  if (!hours || isOpen({ enabled: hours.enabled, timeZone: hours.time_zone, weekly: hours.weekly, exceptions: hours.exceptions }, now)) {
+    return false;
+  }
+  // With response codes for the away message, the caller has the digit wait after it to press one.
+  const codes = await trx
+    .selectFrom('response_code')
+    .leftJoin('waiting_strategy as w', 'w.queue_id', 'response_code.queue_id')
+    .select('w.digit_wait_seconds')
+    .where('response_code.queue_id', '=', call.queue_id)
+    .where('response_code.context', '=', 'away')
+    .executeTakeFirst();
+  const digitWaitMs = codes ? (codes.digit_wait_seconds ?? 5) * 1000 : 0;
+  const endsAt = new Date(
+    now.getTime() + (hours.hash && hours.duration_ms !== null ? hours.duration_ms + LAST_MESSAGE_TAIL_MS : 0) + digitWaitMs,
+  );
+  // end_reason set now marks the end this call is heading for when `waiting_end` fires.
+  await trx.updateTable('call').set({ waiting_ends_at: endsAt, end_reason: 'outside_hours' }).where('id', '=', call.id).execute();
+  await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.time_zone }));
+  if (hours.hash) {
+    changes.playbacks.set(call.id, { kind: 'last_message', audioHash: hours.hash, roomId: call.room_id, version: call.playback_version });
+  }
+  await scheduleTimer(trx, changes, {
+    organisationId: call.organisation_id,
+    kind: 'waiting_end',
+    subjectId: call.id,
+    agentId: null,
+    dueAt: endsAt,
+  });
+  changes.calls.add(call.id);
+  return true;
+}
 
 /** A call entered its queue: its program plays after commit, and its maximum wait is armed. */
 export async function startWaiting(
@@ -67,7 +115,13 @@ export async function startWaiting(
     });
   }
   // A new call: its first version needs no update.
-  changes.playbacks.set(call.id, { kind: 'waiting', queueId: call.queue_id, roomId: call.room_id, version: call.playback_version });
+  changes.playbacks.set(call.id, {
+    kind: 'waiting',
+    queueId: call.queue_id,
+    callId: call.id,
+    roomId: call.room_id,
+    version: call.playback_version,
+  });
 }
 
 /** The call was answered: the waiting is over. */
@@ -111,21 +165,40 @@ export async function maxWaitReached(trx: Trx, changes: Changes, call: Call, now
   changes.calls.add(call.id);
 }
 
-/** The last message has played: the call ends as `timed_out`. */
+/** The last message (or the away message) has played: the call ends as `timed_out` (or `ended`, outside hours). */
 export async function waitingEnded(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
   if (call.state !== 'queued' || !call.waiting_ends_at) return;
-  await trx.updateTable('call').set({ state: 'timed_out', ended_at: now, end_reason: 'max_wait' }).where('id', '=', call.id).execute();
-  await recordEvent(
-    trx,
-    eventOf(call, 'call_timed_out', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
-  );
+  if (call.end_reason === 'outside_hours') {
+    await trx.updateTable('call').set({ state: 'ended', ended_at: now }).where('id', '=', call.id).execute();
+    await recordEvent(trx, eventOf(call, 'call_ended', SYSTEM, now, { reason: 'outside_hours', talkSeconds: 0 }));
+  } else {
+    await trx.updateTable('call').set({ state: 'timed_out', ended_at: now, end_reason: 'max_wait' }).where('id', '=', call.id).execute();
+    await recordEvent(
+      trx,
+      eventOf(call, 'call_timed_out', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
+    );
+  }
   changes.calls.add(call.id);
-  changes.roomsToClose.set(call.room_id, 'timed_out');
+  changes.roomsToClose.set(call.room_id, call.end_reason === 'outside_hours' ? 'outside_hours' : 'timed_out');
 }
 
-/** The queue's waiting program as the SFU takes it: prompt ids resolved to audio hashes. */
-export async function waitingProgram(db: Db, queueId: string): Promise<PlaybackProgramInput> {
+/**
+ * The queue's waiting program as the SFU takes it: prompt ids resolved to audio hashes. With
+ * the caller's `place` (and an announcement that says it), the spoken place follows the
+ * announcement.
+ */
+export async function waitingProgram(
+  db: Db,
+  queueId: string,
+  of?: Pick<WaitingPlace, 'organisationId' | 'sentence'> | { callId: string },
+): Promise<PlaybackProgramInput> {
   const strategy = await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
+  // The caller's place is looked up only when the announcement says it.
+  let place: Pick<WaitingPlace, 'organisationId' | 'sentence'> | undefined;
+  if (of && 'callId' in of) {
+    const says = strategy?.announcement_enabled && (strategy.announce_position || strategy.announce_estimated_wait);
+    place = says ? (await waitingPlaces(db, [of.callId]))[0] : undefined;
+  } else place = of;
   const audioOf = async (promptId: string | null) =>
     promptId
       ? ((await db.selectFrom('prompt').select('audio_hash').where('id', '=', promptId).executeTakeFirst())?.audio_hash ?? null)
@@ -134,9 +207,16 @@ export async function waitingProgram(db: Db, queueId: string): Promise<PlaybackP
   const musicOn = strategy?.music_enabled ?? true;
   const music = musicOn ? ((await audioOf(strategy?.music_prompt_id ?? null)) ?? (await builtInMusicAudio(db))) : null;
   const announcement = strategy?.announcement_enabled ? await audioOf(strategy.announcement_prompt_id) : null;
+  const spoken = announcement && place?.sentence ? await placeAudio(db, place.organisationId, queueId, place.sentence) : null;
   return {
     intro: greeting ? [greeting] : [],
     loop: music,
-    interrupt: announcement && music && strategy ? { everySeconds: strategy.announcement_every_seconds, prompts: [announcement] } : null,
+    interrupt:
+      announcement && strategy
+        ? {
+            everySeconds: strategy.announcement_every_seconds,
+            prompts: [announcement, ...(spoken ? [spoken] : [])],
+          }
+        : null,
   };
 }

@@ -31,7 +31,12 @@ export async function startWrapUp(trx: Trx, changes: Changes, call: Call, agentI
     return;
   }
   const endsAt = new Date(now.getTime() + seconds * 1000);
-  await trx.insertInto('wrap_up').values({ call_id: call.id, agent_id: agentId, started_at: now, ends_at: endsAt }).execute();
+  // A call that came back to this agent (a failed transfer) had a wrap-up already: it starts again.
+  await trx
+    .insertInto('wrap_up')
+    .values({ call_id: call.id, agent_id: agentId, started_at: now, ends_at: endsAt })
+    .onConflict((oc) => oc.columns(['call_id', 'agent_id']).doUpdateSet({ started_at: now, ends_at: endsAt, ended_at: null }))
+    .execute();
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,
     kind: 'wrap_up_end',
@@ -58,8 +63,8 @@ export async function lockOpenWrapUp(trx: Trx, agentId: string, callId: string) 
 }
 
 export async function finishWrapUp(trx: Trx, changes: Changes, call: Call, agentId: string, actor: Actor, now: Date): Promise<void> {
-  await trx.updateTable('wrap_up').set({ ended_at: now }).where('call_id', '=', call.id).execute();
-  await cancelTimers(trx, call.id, 'wrap_up_end');
+  await trx.updateTable('wrap_up').set({ ended_at: now }).where('call_id', '=', call.id).where('agent_id', '=', agentId).execute();
+  await cancelTimers(trx, call.id, 'wrap_up_end', agentId);
   await setAgentStatus(trx, changes, agentId, 'available', null, now);
   await recordEvent(trx, eventOf(call, 'wrap_up_ended', actor, now, { agentId }));
 }

@@ -2,7 +2,7 @@
  * Hold configurations (SPEC §5): named per organisation, one of them its Default (which queues
  * without their own use, and which cannot be deleted). Prompts are the organisation's own.
  */
-import type { HoldConfigurationRequest, HoldConfigurationView } from '@cc/contracts';
+import type { HoldConfigurationRequest, HoldConfigurationView, TransferSettingsView } from '@cc/contracts';
 import type { HoldConfiguration } from '@cc/migrations';
 import type { Db } from '../acd/db.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -111,4 +111,24 @@ export async function deleteHoldConfiguration(db: Db, organisationId: string, id
   if (!row) throw notFound('Hold configuration');
   if (row.is_default) throw new AppError('conflict', 'The Default hold configuration cannot be deleted; change it instead.');
   await db.deleteFrom('hold_configuration').where('id', '=', id).execute();
+}
+
+/** The organisation's transfer message and music (SPEC §6, §14). */
+export async function getTransferSettings(db: Db, organisationId: string): Promise<TransferSettingsView> {
+  const org = await db
+    .selectFrom('organisation')
+    .select(['transfer_music_prompt_id', 'transfer_message_prompt_id'])
+    .where('id', '=', organisationId)
+    .executeTakeFirstOrThrow();
+  return { musicPromptId: org.transfer_music_prompt_id, messagePromptId: org.transfer_message_prompt_id };
+}
+
+export async function setTransferSettings(db: Db, organisationId: string, settings: TransferSettingsView): Promise<TransferSettingsView> {
+  await assertOwnPrompts(db, organisationId, [settings.musicPromptId, settings.messagePromptId]);
+  await db
+    .updateTable('organisation')
+    .set({ transfer_music_prompt_id: settings.musicPromptId, transfer_message_prompt_id: settings.messagePromptId })
+    .where('id', '=', organisationId)
+    .execute();
+  return getTransferSettings(db, organisationId);
 }

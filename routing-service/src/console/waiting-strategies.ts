@@ -19,9 +19,13 @@ async function queueOf(db: Db, organisationId: string, queueId: string): Promise
   if (!queue) throw notFound('Queue');
 }
 
-function toView(row: WaitingStrategy | undefined): WaitingStrategyView {
-  if (!row) return { ...DEFAULT_WAITING_STRATEGY };
+type ResponseCodes = WaitingStrategyView['responseCodes'];
+
+function toView(row: WaitingStrategy | undefined, responseCodes: ResponseCodes): WaitingStrategyView {
+  if (!row) return { ...DEFAULT_WAITING_STRATEGY, responseCodes };
   return {
+    responseCodes,
+    digitWaitSeconds: row.digit_wait_seconds,
     greetingEnabled: row.greeting_enabled,
     greetingPromptId: row.greeting_prompt_id,
     musicEnabled: row.music_enabled,
@@ -29,6 +33,8 @@ function toView(row: WaitingStrategy | undefined): WaitingStrategyView {
     announcementEnabled: row.announcement_enabled,
     announcementPromptId: row.announcement_prompt_id,
     announcementEverySeconds: row.announcement_every_seconds,
+    announcePosition: row.announce_position,
+    announceEstimatedWait: row.announce_estimated_wait,
     maxWaitEnabled: row.max_wait_enabled,
     maxWaitSeconds: row.max_wait_seconds,
     lastMessagePromptId: row.last_message_prompt_id,
@@ -37,7 +43,19 @@ function toView(row: WaitingStrategy | undefined): WaitingStrategyView {
 
 export async function getWaitingStrategy(db: Db, organisationId: string, queueId: string): Promise<WaitingStrategyView> {
   await queueOf(db, organisationId, queueId);
-  return toView(await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst());
+  const row = await db.selectFrom('waiting_strategy').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
+  return toView(row, await responseCodesOf(db, queueId));
+}
+
+async function responseCodesOf(db: Db, queueId: string): Promise<ResponseCodes> {
+  const rows = await db
+    .selectFrom('response_code')
+    .select(['context', 'digit', 'action'])
+    .where('queue_id', '=', queueId)
+    .orderBy('context')
+    .orderBy('digit')
+    .execute();
+  return rows;
 }
 
 /** Saves the whole strategy; calls already waiting keep what they hear, new calls get the new one. */
@@ -62,15 +80,27 @@ export async function setWaitingStrategy(
     announcement_enabled: strategy.announcementEnabled,
     announcement_prompt_id: strategy.announcementPromptId,
     announcement_every_seconds: strategy.announcementEverySeconds,
+    announce_position: strategy.announcePosition,
+    announce_estimated_wait: strategy.announceEstimatedWait,
     max_wait_enabled: strategy.maxWaitEnabled,
     max_wait_seconds: strategy.maxWaitSeconds,
     last_message_prompt_id: strategy.lastMessagePromptId,
+    digit_wait_seconds: strategy.digitWaitSeconds,
   };
-  const row = await db
-    .insertInto('waiting_strategy')
-    .values({ queue_id: queueId, ...values })
-    .onConflict((oc) => oc.column('queue_id').doUpdateSet(values))
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toView(row);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('waiting_strategy')
+      .values({ queue_id: queueId, ...values })
+      .onConflict((oc) => oc.column('queue_id').doUpdateSet(values))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx.deleteFrom('response_code').where('queue_id', '=', queueId).execute();
+    if (strategy.responseCodes.length > 0) {
+      await trx
+        .insertInto('response_code')
+        .values(strategy.responseCodes.map((code) => ({ queue_id: queueId, ...code })))
+        .execute();
+    }
+    return toView(row, await responseCodesOf(trx, queueId));
+  });
 }

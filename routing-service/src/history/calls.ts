@@ -81,7 +81,8 @@ export async function callTimeline(db: Db, viewer: HistoryViewer, callId: string
 
 /** The agent an event is about: who rang, who timed out, whose wrap-up it is. */
 function agentIdOf(data: Record<string, unknown>): string | null {
-  return typeof data.agentId === 'string' ? data.agentId : null;
+  const id = data.agentId ?? data.toAgentId;
+  return typeof id === 'string' ? id : null;
 }
 
 async function agentNames(db: Db, organisationId: string, ids: (string | null)[]): Promise<Map<string, string>> {

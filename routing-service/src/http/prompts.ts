@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
 import {
   filePromptQuerySchema,
   holdConfigurationSchema,
+  transferSettingsSchema,
+  workingHoursSchema,
   pronunciationsSetSchema,
   PROMPT_FILE_MAX_BYTES,
   speechPromptSchema,
@@ -15,9 +17,12 @@ import {
 } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import { getWaitingStrategy, setWaitingStrategy } from '../console/waiting-strategies.ts';
+import { getWorkingHours, setWorkingHours } from '../console/working-hours.ts';
 import {
   createHoldConfiguration,
   deleteHoldConfiguration,
+  getTransferSettings,
+  setTransferSettings,
   listHoldConfigurations,
   updateHoldConfiguration,
 } from '../console/hold-configurations.ts';
@@ -146,6 +151,34 @@ export function promptRoutes(deps: { db: Kysely<Database> }): Router {
       const user = supervisor(res);
       const id = idOf(req, 'Queue');
       res.json(await setWaitingStrategy(db, user.organisationId, id, parseBody(waitingStrategySchema, req.body)));
+    }),
+  );
+  router.get(
+    '/console/queues/:id/working-hours',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.json(await getWorkingHours(db, user.organisationId, idOf(req, 'Queue')));
+    }),
+  );
+  router.put(
+    '/console/queues/:id/working-hours',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      const id = idOf(req, 'Queue');
+      res.json(await setWorkingHours(db, user.organisationId, id, parseBody(workingHoursSchema, req.body)));
+    }),
+  );
+  router.get(
+    '/console/transfer-settings',
+    route(async (_req, res) => {
+      res.json(await getTransferSettings(db, supervisor(res).organisationId));
+    }),
+  );
+  router.put(
+    '/console/transfer-settings',
+    route(async (req, res) => {
+      const user = supervisor(res);
+      res.json(await setTransferSettings(db, user.organisationId, parseBody(transferSettingsSchema, req.body)));
     }),
   );
   router.get(

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import {
   callRefSchema,
+  callTransferSchema,
   emptySchema,
   statusSetSchema,
   wrapUpUpdateSchema,
@@ -28,6 +29,8 @@ const AGENT_REQUESTS = Object.keys({
   'call:hangup': true,
   'call:hold': true,
   'call:resume': true,
+  'transfer:targets': true,
+  'call:transfer': true,
   'call:media': true,
   'wrapup:update': true,
   'wrapup:extend': true,
@@ -83,6 +86,11 @@ export function registerAgentNamespace(ns: AgentNamespace, deps: AgentNamespaceD
     });
     handle(socket, log, 'call:resume', callRefSchema, async ({ callId }) => {
       await engine.resume(user.id, callId);
+      return null;
+    });
+    handle(socket, log, 'transfer:targets', callRefSchema, ({ callId }) => engine.transferTargets(user.id, callId));
+    handle(socket, log, 'call:transfer', callTransferSchema, async (request) => {
+      await engine.transfer(user.id, request);
       return null;
     });
     handle(socket, log, 'call:hangup', callRefSchema, async ({ callId }) => {

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import {
   callStartSchema,
   customerHandshakeSchema,
+  callDigitSchema,
   emptySchema,
   FINAL_CALL_STATES,
   type CustomerCallJoin,
@@ -27,7 +28,7 @@ import type { CustomerNamespace } from './types.ts';
 import { callRoom } from './publisher.ts';
 
 /** Every request the call-link page may send. */
-const CUSTOMER_REQUESTS = Object.keys({ 'call:start': true, 'call:rejoin': true, 'call:hangup': true } satisfies Record<
+const CUSTOMER_REQUESTS = Object.keys({ 'call:start': true, 'call:rejoin': true, 'call:hangup': true, 'call:digit': true } satisfies Record<
   keyof CustomerClientToServerEvents,
   true
 >);
@@ -103,13 +104,13 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
         if (!(error instanceof AppError)) log.error({ err: error, callId: id }, 'resuming a call failed');
       }
       // The page learns where its call stands, ended included.
-      const view = await customerCallView(db, id);
+      const view = await customerCallView(db, id, { place: true });
       if (view) socket.emit('call:state', view);
     }
 
     async function joinOf(id: string): Promise<CustomerCallJoin> {
       const call = await db.selectFrom('call').selectAll().where('id', '=', id).executeTakeFirst();
-      const view = await customerCallView(db, id);
+      const view = await customerCallView(db, id, { place: true });
       if (!call || !view) throw new AppError('internal', 'call vanished');
       if (FINAL_CALL_STATES.includes(view.state)) throw new AppError('call_ended', 'This call has ended');
       return { call: view, media: await engine.joinFor(call, 'customer'), resume: await resume.issue(id) };
@@ -142,7 +143,7 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       log.info({ callId: call.id, conversationId: call.conversation_id }, 'customer call started');
       // The socket went away while the call was being made: it left the call it now has.
       if (goneBecause !== null) void left(call.id, goneBecause);
-      const view = await customerCallView(db, call.id);
+      const view = await customerCallView(db, call.id, { place: true });
       if (!view) throw new AppError('internal', 'call vanished');
       return { call: view, media: join, resume: await resume.issue(call.id) };
     });
@@ -153,6 +154,12 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       return joinOf(callId);
     });
 
+    handle(socket, log, 'call:digit', callDigitSchema, async ({ digit }) => {
+      await ready;
+      if (!callId) throw new AppError('invalid_transition', 'There is no call');
+      await engine.customerKey(callId, digit);
+      return null;
+    });
     handle(socket, log, 'call:hangup', emptySchema, async () => {
       await ready;
       if (!callId) throw new AppError('invalid_transition', 'There is no call to hang up');

@@ -2,6 +2,8 @@
 import type { AgentCallView, AgentSnapshot, CustomerCallView, WrapUpView } from '@cc/contracts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../acd/db.ts';
+import { waitingPlaces } from '../acd/queue-position.ts';
+import { activeKeys } from '../acd/response-codes.ts';
 import { identifyCaller } from '../acd/callers.ts';
 
 /**
@@ -139,19 +141,33 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
   };
 }
 
-export async function customerCallView(db: Db, callId: string): Promise<CustomerCallView | null> {
+/**
+ * What the customer's page shows of their call. `place`: also their position and estimated
+ * wait while waiting (a query over the queue, so only for replies and the periodic place
+ * updates; other pushes leave them null and the page keeps what it had).
+ */
+export async function customerCallView(db: Db, callId: string, options: { place?: boolean } = {}): Promise<CustomerCallView | null> {
   const row = await db
     .selectFrom('call as c')
     .leftJoin('user_account as u', 'u.id', 'c.agent_id')
-    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name'])
+    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name', 'c.transfer_from_agent_id', 'c.end_reason', 'c.queue_id'])
     .where('c.id', '=', callId)
     .executeTakeFirst();
   if (!row) return null;
   const firstName = row.agent_name?.split(/\s+/)[0] ?? null;
+  const [place] = options.place && (row.state === 'queued' || row.state === 'ringing') ? await waitingPlaces(db, [row.id]) : [];
   return {
+    position: place?.position ?? null,
+    estimatedWaitSeconds: place?.estimatedWaitSeconds ?? null,
     callId: row.id,
     state: row.state,
     media: row.media,
     agentName: row.state === 'connected' || row.state === 'on_hold' ? firstName : null,
+    transferring: row.transfer_from_agent_id !== null,
+    endReason:
+      row.end_reason === 'outside_hours' || row.end_reason === 'max_wait' || row.end_reason === 'callback_requested'
+        ? row.end_reason
+        : null,
+    keys: await activeKeys(db, row),
   };
 }

@@ -9,8 +9,10 @@ import {
   type AgentClientToServerEvents,
   type AgentServerToClientEvents,
   type AgentSnapshot,
+  type CallTransferRequest,
   type MediaJoin,
   type Notice,
+  type TransferTargets,
   type WrapUpView,
 } from '@cc/contracts';
 import { createContext } from 'svelte';
@@ -30,7 +32,8 @@ export interface NoticeItem extends Notice {
 }
 
 /** What the desktop is doing on the agent's behalf, to disable buttons meanwhile. */
-export type PendingAction = 'answer' | 'decline' | 'hangup' | 'hold' | 'status' | 'media' | 'wrapup-extend' | 'wrapup-end' | null;
+export type PendingAction =
+  'answer' | 'decline' | 'hangup' | 'hold' | 'transfer' | 'transfer-targets' | 'status' | 'media' | 'wrapup-extend' | 'wrapup-end' | null;
 
 /** Longest list of notices kept on screen. */
 const MAX_NOTICES = 5;
@@ -46,6 +49,8 @@ export class AgentDesktop {
   #everConnected = $state(false);
   #notices = $state.raw<NoticeItem[]>([]);
   #error = $state<string | null>(null);
+  /** Who the call in progress can be transferred to, once asked for (null: the transfer panel is closed). */
+  #transferTargets = $state.raw<TransferTargets | null>(null);
   /** Actions in flight; each blocks only a repeat of itself, so hanging up is never held back by a media open. */
   readonly #inFlight = new SvelteSet<Exclude<PendingAction, null>>();
 
@@ -81,6 +86,10 @@ export class AgentDesktop {
   get notices(): NoticeItem[] {
     return this.#notices;
   }
+  get transferTargets(): TransferTargets | null {
+    return this.#transferTargets;
+  }
+
   get error(): string | null {
     return this.#error;
   }
@@ -185,6 +194,29 @@ export class AgentDesktop {
     });
   }
 
+  /** Opens (or refreshes) the transfer panel: the queue's agents, available first, and the queues with AAA on. */
+  async loadTransferTargets(): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call) return;
+    await this.#act('transfer-targets', async () => {
+      this.#transferTargets = await this.#request('transfer:targets', { callId: call.callId });
+    });
+  }
+
+  closeTransfer(): void {
+    this.#transferTargets = null;
+  }
+
+  /** Blind transfer (SPEC §6): this agent leaves the call at once and goes to wrap-up. */
+  async transfer(to: CallTransferRequest['to']): Promise<void> {
+    const call = this.#snapshot?.call;
+    if (!call) return;
+    await this.#act('transfer', async () => {
+      await this.#request('call:transfer', { callId: call.callId, to });
+      this.#transferTargets = null;
+    });
+  }
+
   /** Enters the media of the call in progress again (after a reload, or a failed attempt). */
   async rejoinMedia(): Promise<void> {
     const call = this.#snapshot?.call;
@@ -286,6 +318,11 @@ export class AgentDesktop {
   /** Makes the ring and the media follow the snapshot. */
   #reconcile(): void {
     const call = this.#snapshot?.call ?? null;
+    // A call that left this desk (transferred) and comes back (the transfer failed) is joined afresh.
+    if (!call) {
+      this.#rejoined.clear();
+      this.#transferTargets = null;
+    }
     const answered = call !== null && call.callId === this.#mediaCallId;
     if (call?.state === 'ringing' && !this.#opening && !answered) this.#ringer.start();
     else this.#ringer.stop();

@@ -44,6 +44,8 @@ export interface QueueDraft {
   aaaEnabled: boolean;
   missedCallAway: boolean;
   serviceLevelSeconds: number | null;
+  /** Null: the organisation's Default hold configuration. */
+  holdConfigurationId: string | null;
   members: Record<string, MemberDraft>;
 }
 
@@ -157,6 +159,7 @@ export class SupervisorConsole {
       aaaEnabled: false,
       missedCallAway: true,
       serviceLevelSeconds: SERVICE_LEVEL_RANGE.default,
+      holdConfigurationId: null,
       members: Object.fromEntries(this.#agents.map((a) => [a.agentId, { selected: false, priority: TIER_RANGE.default }])),
     };
   }
@@ -172,6 +175,7 @@ export class SupervisorConsole {
       aaaEnabled: draft.aaaEnabled,
       missedCallAway: draft.missedCallAway,
       serviceLevelSeconds: Number(draft.serviceLevelSeconds ?? Number.NaN),
+      holdConfigurationId: draft.holdConfigurationId,
     };
     const members: QueueMembersSetRequest = Object.entries(draft.members)
       .filter(([, m]) => m.selected)
@@ -275,6 +279,7 @@ export class SupervisorConsole {
       aaaEnabled: queue.aaaEnabled,
       missedCallAway: queue.missedCallAway,
       serviceLevelSeconds: queue.serviceLevelSeconds,
+      holdConfigurationId: queue.holdConfigurationId,
       members: Object.fromEntries(
         this.#agents.map((a) => [
           a.agentId,

@@ -107,7 +107,8 @@ export class CustomerCall {
     switch (call.state) {
       case 'queued':
       case 'ringing':
-        return 'Waiting for an agent…';
+        if (call.endReason === 'outside_hours') return 'We are closed at the moment';
+        return call.transferring ? 'Transferring your call…' : 'Waiting for an agent…';
       case 'connected':
         return call.agentName ? `Connected with ${call.agentName}` : 'Connected';
       case 'on_hold':
@@ -120,10 +121,22 @@ export class CustomerCall {
     }
   }
 
+  /** "You are number 3 in the queue · about 4 min wait" while waiting (not during a transfer). */
+  get placeText(): string | null {
+    const call = this.#call;
+    if (this.#phase === 'ended' || !call || call.position === null || call.transferring || call.endReason) return null;
+    if (call.state !== 'queued' && call.state !== 'ringing') return null;
+    const place = call.position === 1 ? 'You are next in the queue' : `You are number ${call.position} in the queue`;
+    const minutes = Math.max(1, Math.round((call.estimatedWaitSeconds ?? 0) / 60));
+    return call.estimatedWaitSeconds === null ? place : `${place} · about ${minutes} min wait`;
+  }
+
   /** Why the call ended, when the customer should know more than "Call ended". */
   get endNote(): string | null {
     if (this.#phase !== 'ended') return null;
     if (this.#call?.state === 'timed_out') return 'No agent could take your call in time. Please try again later.';
+    if (this.#call?.endReason === 'callback_requested') return 'Thank you. We will call you back.';
+    if (this.#call?.endReason === 'outside_hours') return 'We are closed at the moment. Please call again during our opening hours.';
     return null;
   }
 
@@ -192,6 +205,23 @@ export class CustomerCall {
     await this.#finish();
   }
 
+  /** The keys that do something now (the message asks for one): the page shows the keypad. */
+  get keys(): string[] {
+    return this.#phase === 'active' ? (this.#call?.keys ?? []) : [];
+  }
+
+  /** A key of the keypad: a response code (SPEC §8). A key that does nothing now says so. */
+  async pressKey(digit: string): Promise<void> {
+    const socket = this.#socket;
+    if (!socket?.connected) return;
+    this.#error = null;
+    try {
+      await request(socket, 'call:digit', { digit });
+    } catch (error) {
+      this.#error = errorMessage(error);
+    }
+  }
+
   /** Back to the start screen ("Call again"). */
   reset(): void {
     this.#phase = 'idle';
@@ -245,7 +275,7 @@ export class CustomerCall {
       });
       this.#socket = socket;
       socket.on('call:state', (call) => {
-        this.#call = call;
+        this.#call = withPlace(call, this.#call);
         if (FINAL_CALL_STATES.includes(call.state)) void this.#finish();
       });
       socket.on('connect', () => {
@@ -331,6 +361,13 @@ export class CustomerCall {
     this.#socket?.disconnect();
     this.#socket = null;
   }
+}
+
+/** Most pushes leave the place in the queue out (it costs the service a query): keep the last one while still waiting. */
+function withPlace(next: CustomerCallView, previous: CustomerCallView | null): CustomerCallView {
+  const waiting = next.state === 'queued' || next.state === 'ringing';
+  if (!waiting || next.position !== null || previous?.callId !== next.callId) return next;
+  return { ...next, position: previous.position, estimatedWaitSeconds: previous.estimatedWaitSeconds };
 }
 
 /** The words for a refused socket: the service's own message when it sent one. */

@@ -10,6 +10,13 @@ import {
   speechPromptSchema,
   SPEECH_RATE_RANGE,
   waitingStrategySchema,
+  holdConfigurationSchema,
+  transferSettingsSchema,
+  workingHoursSchema,
+  type TransferSettingsView,
+  type WorkingHoursView,
+  HOLD_ANNOUNCEMENT_EVERY_RANGE,
+  type HoldConfigurationView,
   type PromptView,
   type Pronunciation,
   type VoiceOptions,
@@ -33,6 +40,16 @@ export class PromptsConsole {
   #voices = $state.raw<VoiceOptions>({ languages: [], voices: ['default'] });
   #pronunciations = $state<Pronunciation[]>([]);
   #strategy = $state<WaitingStrategyView | null>(null);
+  #holds = $state.raw<HoldConfigurationView[]>([]);
+  /** The hold configuration being edited (a new one has id null). */
+  hold = $state<(Omit<HoldConfigurationView, 'id' | 'isDefault'> & { id: string | null; isDefault: boolean }) | null>(null);
+  readonly holdFeedback = new Feedback();
+  /** The edited queue's working hours; null while they load. */
+  workingHours = $state<WorkingHoursView | null>(null);
+  #hoursQueueId: string | null = null;
+  readonly hoursFeedback = new Feedback();
+  transfer = $state<TransferSettingsView>({ musicPromptId: null, messagePromptId: null });
+  readonly transferFeedback = new Feedback();
   #strategyQueueId = $state<string | null>(null);
   #pending = $state<string | null>(null);
   speech = $state<SpeechDraft>(emptySpeech());
@@ -47,6 +64,9 @@ export class PromptsConsole {
   get voices(): VoiceOptions {
     return this.#voices;
   }
+  get holdConfigurations(): HoldConfigurationView[] {
+    return this.#holds;
+  }
   get pronunciations(): Pronunciation[] {
     return this.#pronunciations;
   }
@@ -60,11 +80,16 @@ export class PromptsConsole {
   }
 
   async load(): Promise<void> {
-    const [prompts, voices, pronunciations] = await Promise.all([
+    const [prompts, voices, pronunciations, holds, transfer] = await Promise.all([
       api<PromptView[]>('GET', '/console/prompts'),
       api<VoiceOptions>('GET', '/console/voices'),
       api<Pronunciation[]>('GET', '/console/pronunciations'),
+      api<HoldConfigurationView[]>('GET', '/console/hold-configurations'),
+      api<TransferSettingsView>('GET', '/console/transfer-settings'),
     ]);
+    this.transfer = transfer;
+    this.#holds = holds;
+    if (!this.hold && holds[0]) this.editHold(holds[0]);
     this.#prompts = prompts;
     this.#voices = voices;
     this.#pronunciations = pronunciations;
@@ -132,6 +157,97 @@ export class PromptsConsole {
       await api('DELETE', `/console/prompts/${prompt.id}`);
       this.#prompts = this.#prompts.filter((p) => p.id !== prompt.id);
       return `"${prompt.name}" deleted.`;
+    });
+  }
+
+  async loadWorkingHours(queueId: string): Promise<void> {
+    if (this.#hoursQueueId === queueId) return;
+    this.#hoursQueueId = queueId;
+    this.workingHours = null;
+    this.hoursFeedback.clear();
+    try {
+      const hours = await api<WorkingHoursView>('GET', `/console/queues/${queueId}/working-hours`);
+      if (this.#hoursQueueId === queueId) this.workingHours = hours;
+    } catch (error) {
+      this.hoursFeedback.fail(errorMessage(error));
+    }
+  }
+
+  async saveWorkingHours(): Promise<void> {
+    const queueId = this.#hoursQueueId;
+    if (!queueId || !this.workingHours) return;
+    const parsed = workingHoursSchema.safeParse($state.snapshot(this.workingHours));
+    if (!parsed.success) {
+      this.hoursFeedback.fail(describeIssues(parsed.error));
+      return;
+    }
+    await this.#do('hours', this.hoursFeedback, async () => {
+      this.workingHours = await api<WorkingHoursView>('PUT', `/console/queues/${queueId}/working-hours`, parsed.data);
+      return 'Working hours saved.';
+    });
+  }
+
+  async saveTransfer(): Promise<void> {
+    const parsed = transferSettingsSchema.safeParse($state.snapshot(this.transfer));
+    if (!parsed.success) {
+      this.transferFeedback.fail(describeIssues(parsed.error));
+      return;
+    }
+    await this.#do('transfer', this.transferFeedback, async () => {
+      this.transfer = await api<TransferSettingsView>('PUT', '/console/transfer-settings', parsed.data);
+      return 'Transfer music and message saved.';
+    });
+  }
+
+  editHold(hold: HoldConfigurationView): void {
+    this.holdFeedback.clear();
+    this.hold = { ...hold };
+  }
+
+  newHold(): void {
+    this.holdFeedback.clear();
+    this.hold = {
+      id: null,
+      isDefault: false,
+      name: '',
+      musicPromptId: null,
+      announcementEnabled: false,
+      announcementPromptId: null,
+      announcementEverySeconds: HOLD_ANNOUNCEMENT_EVERY_RANGE.default,
+    };
+  }
+
+  async saveHold(): Promise<void> {
+    const draft = this.hold;
+    if (!draft) return;
+    const { id, isDefault: _isDefault, ...fields } = $state.snapshot(draft);
+    const parsed = holdConfigurationSchema.safeParse(fields);
+    if (!parsed.success) {
+      this.holdFeedback.fail(describeIssues(parsed.error));
+      return;
+    }
+    await this.#do('hold', this.holdFeedback, async () => {
+      const saved = id
+        ? await api<HoldConfigurationView>('PUT', `/console/hold-configurations/${id}`, parsed.data)
+        : await api<HoldConfigurationView>('POST', '/console/hold-configurations', parsed.data);
+      this.#holds = [...this.#holds.filter((h) => h.id !== saved.id), saved].sort(
+        (a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name),
+      );
+      this.hold = { ...saved };
+      return `Hold configuration "${saved.name}" saved.`;
+    });
+  }
+
+  async deleteHold(): Promise<void> {
+    const draft = this.hold;
+    if (!draft?.id) return;
+    const id = draft.id;
+    await this.#do('hold-delete', this.holdFeedback, async () => {
+      await api('DELETE', `/console/hold-configurations/${id}`);
+      this.#holds = this.#holds.filter((h) => h.id !== id);
+      const first = this.#holds[0];
+      this.hold = first ? { ...first } : null;
+      return `Hold configuration "${draft.name}" deleted; its queues use the Default now.`;
     });
   }
 

@@ -24,9 +24,16 @@ export function timelineLabel(event: CallTimelineEvent): string {
     case 'call_ended':
       // The customer's connection dropped and they did not come back within the reconnect grace.
       if (event.data['reason'] === 'customer_lost') return 'Ended: the customer’s connection was lost';
+      if (event.data['reason'] === 'outside_hours') return 'Ended: outside working hours';
       return event.actorType === 'customer' ? 'Ended by customer' : event.actorType === 'agent' ? `Ended by ${who}` : 'Ended';
     case 'call_abandoned':
       return 'Customer left before an answer';
+    case 'outside_hours':
+      return 'Outside working hours: away message';
+    case 'call_transferred':
+      return event.data['toQueueId'] ? `Transferred to a queue by ${who}` : `Transferred by ${who} to ${agent}`;
+    case 'transfer_failed':
+      return event.data['outcome'] === 'declined' ? 'Transfer declined: the call came back' : 'Transfer not answered: the call came back';
     case 'max_wait_reached':
       return 'Maximum wait reached: last message';
     case 'call_timed_out':
