@@ -18,6 +18,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # Prompts: text-to-speech, and every audio file converted once to Ogg Opus.
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+# Recording storage tests: a real SFTP server (OpenSSH's sshd on a loopback port, own config).
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
@@ -48,6 +50,13 @@ SRC
     # package/suite takes only this package from experimental; its libraries come from stable.
     as_root apt-get install -y -qq mediasoup-worker/experimental >/dev/null
   fi
+fi
+
+# The SFTP tests' user: no shell, no home, no password until a test sets a random one.
+# sshd is started only by those tests, on loopback, with their own configuration.
+if ! id cc-sftp-test >/dev/null 2>&1; then
+  log "creating the SFTP test user cc-sftp-test"
+  as_root useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin cc-sftp-test
 fi
 
 cd "$here"

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   call_ended: 410,
   /** The SFU does not hold a prompt a playback names: upload it (PUT /prompts/:hash) and retry. */
   prompt_missing: 409,
+  /** A byte range outside the file (a recording's download). */
+  range_not_satisfiable: 416,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

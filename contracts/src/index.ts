@@ -9,4 +9,6 @@ export * from './live.ts';
 export * from './history.ts';
 export * from './prompts.ts';
 export * from './recording.ts';
+export * from './recording-storage.ts';
+export * from './recordings-api.ts';
 export * from './working-hours.ts';

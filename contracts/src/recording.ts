@@ -32,10 +32,18 @@ export const RECORDING_LEG_ROLES = ['agent', 'customer'] as const;
 export type RecordingLegRole = (typeof RECORDING_LEG_ROLES)[number];
 export const RECORDING_COMPOSITIONS = ['per_leg', 'merged'] as const;
 export type RecordingComposition = (typeof RECORDING_COMPOSITIONS)[number];
+/** Where finished recordings go: the composer's local disk (default), an S3-compatible store, or SFTP. */
+export const RECORDING_STORAGES = ['local', 's3', 'sftp'] as const;
+export type RecordingStorage = (typeof RECORDING_STORAGES)[number];
 
 /** POST /recordings on the composer: opens one UDP port per leg. */
 export const composerStartSchema = z.object({
-  recordingId: z.string().min(1).max(64),
+  /** The recording session's id: the upload jobs and the `recording` rows are keyed by it. */
+  recordingId: z.uuid(),
+  /** Whose storage the files go to. */
+  organisationId: z.uuid(),
+  /** The storage frozen for the call when it started. */
+  storage: z.enum(RECORDING_STORAGES),
   callId: z.string().min(1).max(64),
   conversationId: z.string().min(1).max(64),
   agentName: z.string().min(1).max(200),
@@ -87,9 +95,6 @@ export const RECORDING_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
 export type RecordingDirections = (typeof RECORDING_DIRECTIONS)[number];
 export const RECORDING_VIDEO_MODES = ['audio_only', 'audio_and_video'] as const;
 export type RecordingVideoMode = (typeof RECORDING_VIDEO_MODES)[number];
-/** Storages built so far: local disk. S3 and SFTP come with the upload queue. */
-export const RECORDING_STORAGES = ['local'] as const;
-export type RecordingStorage = (typeof RECORDING_STORAGES)[number];
 /** A recording file: being processed after the call, ready, or failed (e.g. a leg without audio). */
 export const RECORDING_STATUSES = ['processing', 'ready', 'failed'] as const;
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];

@@ -1,7 +1,9 @@
 /**
  * Recording (SPEC §13): an answered call in an organisation that records calls leaves, on
  * local disk under the stack's data folder, an Ogg Opus file per leg and the merged stereo
- * file (agent left, customer right), each filed as a ready `recording` row.
+ * file (agent left, customer right), each filed as a ready `recording` row once stored; the
+ * agent finds them in the call's timeline and the recordings page, plays the stereo file
+ * (and seeks in it) and downloads its metadata.
  */
 import path from 'node:path';
 import { decode, energy, probe } from '@cc/recording-composer/testing/audio';
@@ -68,4 +70,45 @@ test('an answered call is recorded: per-leg files and a merged stereo file on lo
     expect(legInfo.channels).toBe(1);
     expect(Math.abs(legInfo.durationS - callSeconds), `${leg.leg} ${legInfo.durationS} s, call ${callSeconds} s`).toBeLessThan(0.5);
   }
+
+  // The desktop: the call's timeline lists the conversation's recordings, the stereo file first.
+  await agent.getByRole('link', { name: 'History' }).click();
+  await agent
+    .getByRole('table', { name: 'Calls' })
+    .getByRole('button', { name: /Timeline for/ })
+    .click();
+  const listed = agent.getByRole('region', { name: 'Timeline' }).getByRole('region', { name: 'Recordings' });
+  await expect(listed.getByRole('listitem')).toHaveCount(3);
+  const stereo = listed.getByRole('listitem', { name: 'Stereo recording' });
+  await expect(stereo).toContainText('agent left, customer right');
+  await expect(listed.getByRole('listitem', { name: 'Agent leg' })).toBeVisible();
+  await expect(listed.getByRole('listitem', { name: 'Customer leg' })).toBeVisible();
+  await expect(stereo.getByRole('button', { name: 'Delete' }), 'agents cannot delete').toHaveCount(0);
+
+  // The player: the whole call's duration, and seeking works (byte ranges).
+  const player = stereo.getByLabel('Stereo recording player');
+  await expect
+    .poll(() => player.evaluate((el: HTMLAudioElement) => (Number.isFinite(el.duration) ? el.duration : 0)), { timeout: 10_000 })
+    .toBeGreaterThan(callSeconds - 0.5);
+  expect(await player.evaluate((el: HTMLAudioElement) => el.duration)).toBeLessThan(callSeconds + 0.5);
+  await player.evaluate(
+    (el: HTMLAudioElement) =>
+      new Promise<void>((resolve) => {
+        el.addEventListener('seeked', () => resolve(), { once: true });
+        el.currentTime = 1;
+      }),
+  );
+
+  // Download: the file and a .csv of its metadata.
+  const csvHref = await stereo.getByRole('link', { name: 'Download metadata (.csv)' }).getAttribute('href');
+  const csv = await agent.request.get(csvHref ?? '');
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toContain(`${merged?.file_name ?? ''},Ada Lovelace,+44 20 7946 0958,${call.conversation_id},${call.id},merged`);
+  const fileHref = await stereo.getByRole('link', { name: 'Download file' }).getAttribute('href');
+  const file = await agent.request.get(fileHref ?? '');
+  expect(file.headers()['content-disposition']).toContain('attachment');
+
+  // The recordings page lists the same three files.
+  await agent.getByRole('link', { name: 'Recordings' }).click();
+  await expect(agent.getByRole('region', { name: 'Recordings' }).getByRole('listitem')).toHaveCount(3);
 });

@@ -21,6 +21,9 @@ import type {
   RecordingStatus,
   RecordingStorage,
   RecordingVideoMode,
+  RecordingMetadata,
+  S3Settings,
+  SftpSettings,
   UserRole,
 } from '@cc/contracts';
 
@@ -347,6 +350,12 @@ export interface RecordingConfigurationTable {
   composition: Generated<RecordingComposition>;
   storage: Generated<RecordingStorage>;
   updated_at: Generated<Date>;
+  /** S3 settings (`S3Settings`, secret included): never sent to a browser as they are. */
+  storage_s3: ColumnType<S3Settings | null, S3Settings | null | undefined, S3Settings | null>;
+  /** SFTP settings (`SftpSettings`, password and key included): never sent to a browser as they are. */
+  storage_sftp: ColumnType<SftpSettings | null, SftpSettings | null | undefined, SftpSettings | null>;
+  /** Recordings (and deletion audit records) older than this many days are deleted. Default 90. */
+  retention_days: Generated<number>;
 }
 
 /** The configuration as it was when the call started: what the call is recorded with. */
@@ -391,6 +400,46 @@ export interface RecordingTable {
   bytes: ColumnType<string | null, number | null, number | null>;
   error: string | null;
   created_at: CreatedAt;
+  /** Set when the file is spooled: what its `.json` / `.csv` say. */
+  metadata: ColumnType<RecordingMetadata | null, RecordingMetadata | null | undefined, RecordingMetadata | null>;
+}
+
+/** A file to upload from a composer's spool to its storage (SPEC §13), retried until it is stored. */
+export interface RecordingUploadTable {
+  id: Generated<string>;
+  organisation_id: string;
+  session_id: string;
+  leg: RecordingLegRole | 'merged';
+  storage: RecordingStorage;
+  file_name: string;
+  node: string;
+  spool_path: string;
+  metadata: RecordingMetadata;
+  /** `lost`: the spooled file is gone (the disk was wiped): nothing left to upload. */
+  state: ColumnType<RecordingUploadState, RecordingUploadState | undefined, RecordingUploadState>;
+  attempts: Generated<number>;
+  run_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  done_at: Timestamp | null;
+}
+
+export type RecordingUploadState = 'pending' | 'done' | 'lost';
+
+/** Who deleted which recording file, and when (SPEC §13); kept until `expires_at`. */
+export interface RecordingDeletionTable {
+  id: Generated<string>;
+  organisation_id: string;
+  recording_id: string;
+  file_name: string | null;
+  conversation_id: string;
+  call_id: string;
+  deleted_by: string | null;
+  deleted_by_name: string | null;
+  reason: 'supervisor' | 'retention';
+  deleted_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface Database {
@@ -423,6 +472,8 @@ export interface Database {
   call_recording_settings: CallRecordingSettingsTable;
   recording_session: RecordingSessionTable;
   recording: RecordingTable;
+  recording_upload: RecordingUploadTable;
+  recording_deletion: RecordingDeletionTable;
 }
 
 export type Organisation = Selectable<OrganisationTable>;
@@ -447,3 +498,4 @@ export type HoldConfiguration = Selectable<HoldConfigurationTable>;
 export type WorkingHours = Selectable<WorkingHoursTable>;
 export type RecordingConfiguration = Selectable<RecordingConfigurationTable>;
 export type Recording = Selectable<RecordingTable>;
+export type RecordingUpload = Selectable<RecordingUploadTable>;

@@ -16,6 +16,7 @@ import * as m20261125transfer from './migrations/2026-11-25T12-00-00_transfer.ts
 import * as m20261125workingHours from './migrations/2026-11-25T12-30-00_working_hours.ts';
 import * as m20261125queuePosition from './migrations/2026-11-25T14-00-00_queue_position.ts';
 import * as m20261125responseCodes from './migrations/2026-11-25T14-30-00_response_codes.ts';
+import * as m20261125recordingStorage from './migrations/2026-11-25T15-00-00_recording_storage.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -34,14 +35,17 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T12-30-00_working_hours': m20261125workingHours,
   '2026-11-25T14-00-00_queue_position': m20261125queuePosition,
   '2026-11-25T14-30-00_response_codes': m20261125responseCodes,
+  '2026-11-25T15-00-00_recording_storage': m20261125recordingStorage,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export function createDb(connectionString: string, poolSize = 10): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: poolSize }) }),
-  });
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection the server closed (PostgreSQL stopping first at Ctrl+C, or restarting):
+  // the pool drops it and connects again when asked. Unhandled, the event would end the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Brings the database to the newest schema; safe to run concurrently and repeatedly. */

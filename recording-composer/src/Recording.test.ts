@@ -4,14 +4,15 @@
  * and what lands on disk is probed and decoded with Debian's ffmpeg.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import type { ComposerResult, ComposerStart } from '@cc/contracts';
+import type { ComposerStart } from '@cc/contracts';
 import { OPUS_PAYLOAD_TYPE, rtpPacket, startRecordingRig, type RecordingRig, type RtpSource } from '@cc/sfu/testing/recording-rig';
-import { Recording } from './Recording.ts';
+import { Recording, type SpooledResult } from './Recording.ts';
 import { decode, energy, onsetsMs, opusPackets, probe } from './testing/audio.ts';
 
 const FRAME_MS = 20;
@@ -19,6 +20,8 @@ const FRAME_MS = 20;
 function request(id: string, composition: ComposerStart['composition']): ComposerStart {
   return {
     recordingId: id,
+    organisationId: randomUUID(),
+    storage: 'local',
     callId: `call-${id}`,
     conversationId: `conv/${id}`,
     agentName: 'Ada Agent',
@@ -101,7 +104,7 @@ describe('recording composer (SPEC §13 files)', () => {
     id: string,
     composition: ComposerStart['composition'],
     run: (sources: { agent: RtpSource; customer: RtpSource }) => Promise<void>,
-  ): Promise<ComposerResult> {
+  ): Promise<SpooledResult> {
     const recording = await Recording.start({
       request: request(id, composition),
       ip: '127.0.0.1',
@@ -154,10 +157,11 @@ describe('recording composer (SPEC §13 files)', () => {
       byLeg['agent']?.fileName,
       `conv-merged-1_Ada-Agent_Bob-+44-20-7946-0000_${byLeg['agent']?.startedAt.replace(/[-:T]/g, '').slice(0, 14)}_agent.opus`,
     );
-    assert.deepEqual((await readdir(dir)).filter((f) => !f.startsWith('.')).sort(), result.files.map((f) => f.fileName).sort());
+    // The files wait in the spool for the upload queue.
+    for (const file of result.files) await access(file.spoolPath);
 
     // Per-leg files: codec, one channel, a duration matching what was sent (loss and the burst filled in).
-    const agentFile = path.join(dir, byLeg['agent']?.fileName ?? '');
+    const agentFile = byLeg['agent']?.spoolPath ?? '';
     const agentProbe = await probe(agentFile);
     assert.equal(agentProbe.codec, 'opus');
     assert.equal(agentProbe.channels, 1);
@@ -175,7 +179,7 @@ describe('recording composer (SPEC §13 files)', () => {
     const merged = byLeg['merged'];
     assert.ok(merged);
     assert.equal(merged.channelLayout, 'stereo_agent_left_customer_right');
-    const mergedFile = path.join(dir, merged.fileName);
+    const mergedFile = merged.spoolPath;
     const mergedProbe = await probe(mergedFile);
     assert.equal(mergedProbe.codec, 'opus');
     assert.equal(mergedProbe.channels, 2);
@@ -218,7 +222,7 @@ describe('recording composer (SPEC §13 files)', () => {
     const customerFile = result.files.find((f) => f.leg === 'customer');
     assert.ok(customerFile);
     assert.equal(result.files.filter((f) => f.leg === 'customer').length, 1);
-    const [pcm] = await decode(path.join(dir, customerFile.fileName), 1);
+    const [pcm] = await decode(customerFile.spoolPath, 1);
     assert.ok(pcm);
     const onsets = onsetsMs(pcm);
     // Tones at 0.2 s of each run; the second run started about 1.5 s after the first (1 s + 0.5 s

@@ -1,11 +1,13 @@
 /**
  * One recording (an agent segment of a call): a UDP leg receiver per participant, a leg
- * file written while the call goes on (spooled), and on stop the merged stereo file, then
- * every file moved into the recordings folder under its SPEC name.
+ * file written while the call goes on (spooled), and on stop the merged stereo file. The
+ * finished files stay in the spool until the upload queue has stored them under their SPEC
+ * names.
  */
-import { link, mkdir, rm, unlink } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComposerResult, ComposerSession, ComposerStart, RecordedFile, RecordingLegRole } from '@cc/contracts';
+import type { SpooledFile } from './uploads/UploadQueue.ts';
 import { recordingBaseName } from './file-names.ts';
 import { AUDIO_CLOCK_RATE, LegReceiver, type Epoch, type LegPacket } from './LegReceiver.ts';
 import { LegTimeline } from './LegTimeline.ts';
@@ -18,7 +20,7 @@ export interface RecordingOptions {
   request: ComposerStart;
   /** IP the leg sockets bind (and the SFU sends to). */
   ip: string;
-  /** Final folder; the spool is `<dir>/.spool` on the same file system, so moving is a rename. */
+  /** Recordings folder; the spool is `<dir>/.spool/<recordingId>` (the same file system as local storage). */
   dir: string;
   jitterMs: number;
   now: () => number;
@@ -37,12 +39,19 @@ interface Leg {
 
 const LEG_TAGS: Record<RecordingLegRole, string> = { agent: 'agent', customer: 'customer' };
 
+/** What a stopped recording made: files still in the spool, and what could not be made. */
+export interface SpooledResult {
+  recordingId: string;
+  files: SpooledFile[];
+  failures: ComposerResult['failures'];
+}
+
 export class Recording {
   readonly id: string;
   readonly #options: RecordingOptions;
   readonly #legs: Leg[] = [];
   readonly #spool: string;
-  #result: Promise<ComposerResult> | undefined;
+  #result: Promise<SpooledResult> | undefined;
 
   private constructor(options: RecordingOptions, spool: string) {
     this.id = options.request.recordingId;
@@ -89,8 +98,12 @@ export class Recording {
     };
   }
 
-  /** Stops receiving and produces the files; repeated calls share one result. */
-  stop(): Promise<ComposerResult> {
+  get request(): ComposerStart {
+    return this.#options.request;
+  }
+
+  /** Stops receiving and produces the files in the spool; repeated calls share one result. */
+  stop(): Promise<SpooledResult> {
     this.#result ??= this.#finish();
     return this.#result;
   }
@@ -123,13 +136,13 @@ export class Recording {
     };
   }
 
-  async #finish(): Promise<ComposerResult> {
+  async #finish(): Promise<SpooledResult> {
     const { request, logger } = this.#options;
     for (const leg of this.#legs) leg.receiver.close();
     const starts = this.#legs.flatMap((leg) => (leg.firstArrivalMs === undefined ? [] : [leg.firstArrivalMs]));
     const startedAt = new Date(starts.length > 0 ? Math.min(...starts) : this.#options.now());
     const base = recordingBaseName({ ...request, startedAt });
-    const files: RecordedFile[] = [];
+    const files: SpooledFile[] = [];
     const failures: ComposerResult['failures'] = [];
 
     for (const leg of this.#legs) {
@@ -138,7 +151,7 @@ export class Recording {
         continue;
       }
       const { bytes } = await leg.file.close();
-      files.push(await this.#place(leg.file, `${base}_${leg.role}.opus`, leg.role, new Date(leg.firstArrivalMs), bytes));
+      files.push(this.#place(leg.file, `${base}_${leg.role}.opus`, leg.role, new Date(leg.firstArrivalMs), bytes));
       logger.info({ recordingId: this.id, leg: leg.role, ...leg.receiver.stats, filled: leg.timeline?.filled }, 'leg recorded');
     }
 
@@ -150,12 +163,13 @@ export class Recording {
         failures.push({ leg: 'merged', code: error.code, message: error.message });
       }
     }
-    await rm(this.#spool, { recursive: true, force: true });
+    // A recording without any file leaves no spool folder behind (one with files keeps it for the uploads).
+    if (files.length === 0) await rmdir(this.#spool).catch(() => undefined);
     logger.info({ recordingId: this.id, files: files.map((f) => f.fileName), failures }, 'recording finished');
     return { recordingId: this.id, files, failures };
   }
 
-  async #merge(fileName: string, startedAt: Date): Promise<RecordedFile> {
+  async #merge(fileName: string, startedAt: Date): Promise<SpooledFile> {
     const agent = this.#legs.find((l) => l.role === 'agent')?.history ?? { packets: [] };
     const customer = this.#legs.find((l) => l.role === 'customer')?.history ?? { packets: [] };
     const { slots, clock } = placeInSlots([agent, customer]);
@@ -168,23 +182,12 @@ export class Recording {
     return this.#place(file, fileName, 'merged', startedAt, bytes);
   }
 
-  /** Moves a finished spool file into place; a name already taken gets a `-2`, `-3`… suffix. */
-  async #place(file: OggOpusFile, fileName: string, leg: RecordedFile['leg'], startedAt: Date, bytes: number): Promise<RecordedFile> {
-    let finalName = fileName;
-    for (let n = 2; ; n++) {
-      try {
-        // link() fails on an existing name, where rename() would silently replace another recording.
-        await link(file.path, path.join(this.#options.dir, finalName));
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n > 99) throw error;
-        finalName = fileName.replace(/\.opus$/, `-${n}.opus`);
-      }
-    }
-    await unlink(file.path);
+  /** Describes a finished spool file under the name it should be stored as. */
+  #place(file: OggOpusFile, fileName: string, leg: RecordedFile['leg'], startedAt: Date, bytes: number): SpooledFile {
     const durationMs = Math.round((file.samples * 1000) / AUDIO_CLOCK_RATE);
     return {
-      fileName: finalName,
+      fileName,
+      spoolPath: file.path,
       leg,
       channelLayout: leg === 'merged' ? 'stereo_agent_left_customer_right' : 'mono',
       codec: 'opus',

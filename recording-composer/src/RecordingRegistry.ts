@@ -1,10 +1,13 @@
 /**
  * The composer's recordings by id. Starting is idempotent (a retried request gets the same
- * ports); a stopped recording's result is kept a while so a retried stop gets the same files.
+ * ports). Stopping produces the spooled files once and hands them to the upload queue, which
+ * is idempotent by session and leg: a retried stop gets the same files under the same names,
+ * and one whose enqueueing failed (the database was away) enqueues again.
  */
-import type { ComposerResult, ComposerStart } from '@cc/contracts';
+import type { ComposerResult, ComposerStart, RecordedFile } from '@cc/contracts';
 import type { Logger } from './logger.ts';
-import { Recording } from './Recording.ts';
+import { Recording, type SpooledResult } from './Recording.ts';
+import type { SpooledFile } from './uploads/UploadQueue.ts';
 
 /** How long a finished recording's result answers a repeated stop. */
 const RESULT_TTL_MS = 10 * 60_000;
@@ -15,12 +18,14 @@ export interface RecordingRegistryOptions {
   jitterMs: number;
   now: () => number;
   logger: Logger;
+  /** Files a stopped recording's spooled files for upload; returns them under their reserved names. */
+  enqueue: (request: ComposerStart, files: SpooledFile[]) => Promise<RecordedFile[]>;
 }
 
 export class RecordingRegistry {
   readonly #options: RecordingRegistryOptions;
   readonly #running = new Map<string, Promise<Recording>>();
-  readonly #finished = new Map<string, Promise<ComposerResult>>();
+  readonly #finished = new Map<string, { request: ComposerStart; spooled: Promise<SpooledResult> }>();
 
   constructor(options: RecordingRegistryOptions) {
     this.#options = options;
@@ -39,20 +44,24 @@ export class RecordingRegistry {
     return { recording: await starting, created: true };
   }
 
-  /** Stops and composes; null when the recording is unknown. */
+  /** Stops, composes and queues the uploads; null when the recording is unknown. */
   async stop(recordingId: string): Promise<ComposerResult | null> {
-    const finished = this.#finished.get(recordingId);
-    if (finished) return finished;
-    const running = this.#running.get(recordingId);
-    if (!running) return null;
-    const result = (await running).stop();
-    this.#finished.set(recordingId, result);
-    this.#running.delete(recordingId);
-    setTimeout(() => this.#finished.delete(recordingId), RESULT_TTL_MS).unref();
-    return result;
+    let finished = this.#finished.get(recordingId);
+    if (!finished) {
+      const running = this.#running.get(recordingId);
+      if (!running) return null;
+      const recording = await running;
+      finished = { request: recording.request, spooled: recording.stop() };
+      this.#finished.set(recordingId, finished);
+      this.#running.delete(recordingId);
+      setTimeout(() => this.#finished.delete(recordingId), RESULT_TTL_MS).unref();
+    }
+    const spooled = await finished.spooled;
+    const files = await this.#options.enqueue(finished.request, spooled.files);
+    return { recordingId, files, failures: spooled.failures };
   }
 
-  /** Finishes every running recording (shutdown): files already received are kept. */
+  /** Finishes every running recording (shutdown): files already received are kept and queued. */
   async stopAll(): Promise<void> {
     await Promise.allSettled([...this.#running.keys()].map((id) => this.stop(id)));
   }

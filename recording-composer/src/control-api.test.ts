@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ComposerStart } from '@cc/contracts';
+import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
 import { loadConfig } from './config.ts';
 import { ComposerControlClient, ComposerControlError } from './control-client.ts';
 import { startComposer, type RunningComposer } from './server.ts';
 
 const START: ComposerStart = {
-  recordingId: 'rec-1',
+  recordingId: randomUUID(),
+  organisationId: randomUUID(),
+  storage: 'local',
   callId: 'call-1',
   conversationId: 'conv-1',
   agentName: 'Ada',
@@ -26,16 +29,19 @@ describe('composer control API', () => {
   let composer: RunningComposer;
   let client: ComposerControlClient;
   let dir: string;
+  let t: TestDatabase;
   const secret = randomBytes(32).toString('hex');
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'composer-'));
+    t = await createTestDatabase();
     composer = await startComposer(
-      loadConfig({ COMPOSER_CONTROL_SECRET: secret, COMPOSER_PORT: '0', RECORDINGS_DIR: dir, LOG_LEVEL: 'silent' }),
+      loadConfig({ COMPOSER_CONTROL_SECRET: secret, COMPOSER_PORT: '0', RECORDINGS_DIR: dir, DATABASE_URL: t.url, LOG_LEVEL: 'silent' }),
     );
     client = new ComposerControlClient(composer.controlUrl, secret);
   });
   after(async () => {
     await composer.close();
+    await t.drop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -61,7 +67,7 @@ describe('composer control API', () => {
     );
     assert.notEqual(session.legs[0]?.port, session.legs[1]?.port);
     assert.deepEqual(await client.start(START), session);
-    const result = await client.stop('rec-1');
+    const result = await client.stop(START.recordingId);
     assert.deepEqual(result.files, []);
     assert.deepEqual(
       result.failures.map((f) => [f.leg, f.code]),
@@ -71,7 +77,7 @@ describe('composer control API', () => {
         ['merged', 'no_audio'],
       ],
     );
-    assert.deepEqual(await client.stop('rec-1'), result);
+    assert.deepEqual(await client.stop(START.recordingId), result);
     assert.deepEqual(await readdir(dir), ['.spool']);
   });
 });

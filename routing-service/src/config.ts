@@ -18,6 +18,14 @@ const schema = z.object({
   /** Recording composer's control API (SPEC §13); calls are not recorded without it. */
   COMPOSER_CONTROL_URL: z.url().optional(),
   COMPOSER_CONTROL_SECRET: secret.optional(),
+  /** The recording composer's local disk storage, for playing, downloading and deleting local recordings. */
+  RECORDINGS_DIR: z
+    .string()
+    .min(1)
+    .default(path.join('.data', 'recordings'))
+    .transform((dir) => path.resolve(dir)),
+  /** How often the recording retention sweep runs, in ms. Default 3600000 (hourly). */
+  RECORDING_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
   /** Folder of the built agent desktop, served at `/`. */
   DESKTOP_BUILD_DIR: z.string().default(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent-desktop/build')),
   /** How often due timers are looked for, in ms, besides the wake-up at the next due time. */

@@ -19,11 +19,14 @@ import { consoleRoutes } from './http/console.ts';
 import { promptRoutes } from './http/prompts.ts';
 import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
+import { recordingConfigurationRoutes } from './http/recording-configuration.ts';
+import { recordingRoutes } from './http/recordings.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
 import { loadAudio } from './prompts/prompts.ts';
-import { callRecorder } from './recording/wiring.ts';
+import { RetentionJob } from './recording/retention.ts';
+import { callRecorder, recordingsDeps } from './recording/wiring.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
 import { registerCustomerNamespace } from './realtime/customer.ts';
@@ -104,6 +107,9 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     (error) => logger.error({ err: error }, "renewing customers' reconnect graces failed"),
   );
 
+  const recordings = recordingsDeps(config, db, clock);
+  const retention = new RetentionJob(recordings, logger, config.RECORDING_RETENTION_SWEEP_MS);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -130,6 +136,8 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(authRoutes({ db, clock, sessionTtlHours: config.SESSION_TTL_HOURS, secureCookies: config.PUBLIC_URL.startsWith('https:') }));
   api.use(callLinkRoutes({ db, clock, publicUrl: config.PUBLIC_URL }));
   api.use(organisationRoutes({ db, engine }));
+  api.use(recordingConfigurationRoutes({ db }));
+  api.use(recordingRoutes(recordings));
   api.use(consoleRoutes({ db, engine }));
   api.use(promptRoutes({ db }));
   api.use(historyRoutes({ db }));
@@ -164,6 +172,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   timerLoop.start();
   presence.start();
+  retention.start();
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url }, 'routing service listening');
 
@@ -173,6 +182,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     async close() {
       await timerLoop.close();
       await presence.close();
+      await retention.close();
       livePushes.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -174,6 +174,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         COMPOSER_CONTROL_SECRET: composerSecret,
         COMPOSER_PORT: String(composerPort),
         RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+        // The durable upload queue and the recordings' rows.
+        DATABASE_URL: databaseUrl,
         ...options.env,
       },
       logs,
@@ -194,6 +196,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         SFU_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
         COMPOSER_CONTROL_URL: `http://127.0.0.1:${composerPort}`,
         COMPOSER_CONTROL_SECRET: composerSecret,
+        // Local recordings are played and deleted from the composer's folder.
+        RECORDINGS_DIR: path.join(dataDir, 'recordings'),
       },
       logs,
       dataDir,

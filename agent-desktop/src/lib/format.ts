@@ -76,3 +76,10 @@ export const QUEUE_STRATEGY_LABELS: Record<QueueStrategy, string> = {
   ring_all: 'Ring all',
   priority_then_longest_idle: 'Tiers then longest idle',
 };
+
+/** Local midnight of a `yyyy-mm-dd` date, `days` later, as an ISO instant (date filters). */
+export function localDayStart(date: string, days = 0): string | undefined {
+  const [y, m, d] = date.split('-').map(Number);
+  if (!y || !m || !d) return undefined;
+  return new Date(y, m - 1, d + days).toISOString();
+}

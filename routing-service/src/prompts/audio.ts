@@ -115,7 +115,15 @@ export function voices(): Promise<Voices> {
         }))
         .filter(({ cols }) => cols.length >= 5 && !(cols[4] as string).startsWith('mb/'));
     const languageRows = rows(await run('espeak-ng', ['--voices'], ''));
-    const languages = languageRows.map(({ cols }) => ({ code: cols[1] as string, name: (cols[3] as string).replace(/_/g, ' ') }));
+    // One entry per code: espeak-ng lists some codes twice (yue: Cantonese, and its Jyutping
+    // variant), and the console keys its language list by code.
+    const seen = new Set<string>();
+    const languages = languageRows.flatMap(({ cols }) => {
+      const code = cols[1] as string;
+      if (seen.has(code)) return [];
+      seen.add(code);
+      return [{ code, name: (cols[3] as string).replace(/_/g, ' ') }];
+    });
     const codes = new Set(languageRows.flatMap(({ cols, aliases }) => [cols[1] as string, ...aliases]));
     const variants = rows(await run('espeak-ng', ['--voices=variant'], '')).map(({ cols }) => (cols[4] as string).replace(/^!v\//, ''));
     return { languages, voices: ['default', ...variants], codes };

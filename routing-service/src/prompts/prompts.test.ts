@@ -106,6 +106,8 @@ test('a speech prompt is synthesised once to Ogg Opus and can be previewed', asy
 
   const voices = await api<VoiceOptions>(ctx, c.supervisor, 'GET', '/console/voices');
   assert.ok(voices.body.languages.some((l) => l.code === 'en-us'));
+  const codes = voices.body.languages.map((l) => l.code);
+  assert.equal(new Set(codes).size, codes.length, 'one entry per language code (the console keys its list by code)');
   assert.ok(voices.body.voices.includes('f3'));
 });
 

@@ -27,7 +27,13 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'recordings-'));
   const secret = randomBytes(32).toString('hex');
   composer = await startComposer(
-    loadComposerConfig({ COMPOSER_CONTROL_SECRET: secret, COMPOSER_PORT: '0', RECORDINGS_DIR: dir, LOG_LEVEL: 'warn' }),
+    loadComposerConfig({
+      COMPOSER_CONTROL_SECRET: secret,
+      COMPOSER_PORT: '0',
+      RECORDINGS_DIR: dir,
+      DATABASE_URL: media.t.url,
+      LOG_LEVEL: 'warn',
+    }),
   );
   service = await startRoutingService({
     config: loadConfig({ ...media.env, PORT: '0', COMPOSER_CONTROL_URL: composer.controlUrl, COMPOSER_CONTROL_SECRET: secret }),

@@ -2,8 +2,8 @@
  * Records calls (SPEC §13) through the recording composer and the SFU's recording tap:
  * on answer, a recording session (one per agent segment) opens a UDP port per leg on the
  * composer and asks the SFU to send the agent's and the customer's audio there; when the
- * call ends, the tap stops, the composer writes the files and each file gets a `recording`
- * row (processing → ready, or failed with the reason).
+ * call ends, the tap stops, the composer writes the files and queues their uploads, and each
+ * file gets a `recording` row (processing → ready once stored, or failed with the reason).
  *
  * Runs after commit, outside the engine's transactions; every failure is logged and left in
  * the rows, never thrown at the call. Work for one call runs in order (start before stop), and
@@ -79,6 +79,7 @@ export class CallRecorder implements CallRecordings {
         'c.agent_id',
         's.record',
         's.composition',
+        's.storage',
         'u.name as agentName',
         'conv.customer_identity',
         'ct.name as contactName',
@@ -105,6 +106,8 @@ export class CallRecorder implements CallRecordings {
     const log = logger.child({ callId, recordingId, conversationId: call.conversation_id, agentId: call.agent_id });
     const request: ComposerStart = {
       recordingId,
+      organisationId: call.organisation_id,
+      storage: call.storage,
       callId: call.id,
       conversationId: call.conversation_id,
       agentName: call.agentName ?? 'agent',
@@ -181,21 +184,8 @@ export class CallRecorder implements CallRecordings {
         .execute();
       return;
     }
-    for (const file of result.files) {
-      await db
-        .updateTable('recording')
-        .set({
-          status: 'ready',
-          file_name: file.fileName,
-          started_at: file.startedAt,
-          ended_at: file.endedAt,
-          duration_ms: file.durationMs,
-          bytes: file.bytes,
-        })
-        .where('session_id', '=', session.id)
-        .where('leg', '=', file.leg)
-        .execute();
-    }
+    // The composer filed each file's name and metadata when it queued the upload; the upload
+    // marks the row ready once the file is stored (SPEC §13: "being processed" until then).
     for (const failure of result.failures) {
       await db
         .updateTable('recording')

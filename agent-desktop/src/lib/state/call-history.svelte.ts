@@ -15,6 +15,7 @@ import {
   type SessionUser,
 } from '@cc/contracts';
 import { api, errorMessage } from '$lib/api/http';
+import { localDayStart } from '$lib/format';
 import type { QueueOption } from './call-links.svelte';
 
 /** Supervisors and admins see every call of the organisation and filter by agent. */
@@ -33,18 +34,23 @@ export interface HistoryFilters {
 
 const NO_FILTERS: HistoryFilters = { queueId: '', agentId: '', state: '', from: '', to: '' };
 
-/** Local midnight of a `yyyy-mm-dd` date, `days` later, as an ISO instant. */
-function localDayStart(date: string, days = 0): string | undefined {
-  const [y, m, d] = date.split('-').map(Number);
-  if (!y || !m || !d) return undefined;
-  return new Date(y, m - 1, d + days).toISOString();
-}
-
 function queryString(params: CallHistoryParams): string {
   return Object.entries(params)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
     .join('&');
+}
+
+/** The filters' options: the queues, and the agents for those who see every agent's (none on failure). */
+export async function filterOptions(seesAll: boolean): Promise<{ queues: QueueOption[]; agents: ConsoleAgent[] }> {
+  const [queues, agents] = await Promise.allSettled([
+    api<QueueOption[]>('GET', '/queues'),
+    seesAll ? api<ConsoleAgent[]>('GET', '/console/agents') : Promise.resolve([]),
+  ]);
+  return {
+    queues: queues.status === 'fulfilled' ? queues.value : [],
+    agents: agents.status === 'fulfilled' ? agents.value : [],
+  };
 }
 
 export class CallHistory {
@@ -111,12 +117,9 @@ export class CallHistory {
 
   /** Filter options and the first page. */
   async load(): Promise<void> {
-    const [queues, agents] = await Promise.allSettled([
-      api<QueueOption[]>('GET', '/queues'),
-      this.seesAll ? api<ConsoleAgent[]>('GET', '/console/agents') : Promise.resolve([]),
-    ]);
-    if (queues.status === 'fulfilled') this.#queues = queues.value;
-    if (agents.status === 'fulfilled') this.#agents = agents.value;
+    const options = await filterOptions(this.seesAll);
+    this.#queues = options.queues;
+    this.#agents = options.agents;
     await this.apply();
   }
 

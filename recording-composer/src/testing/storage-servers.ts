@@ -1,0 +1,162 @@
+/**
+ * Real storage servers on loopback for the composer's tests (SPEC §13; no test doubles):
+ * `s3rver` as its own process (the S3 HTTP API the AWS SDK talks to), and OpenSSH's `sshd`
+ * with its own configuration, host key and the dedicated user `scripts/setup.sh` creates,
+ * accepting both a password (set for each run) and a key (generated for each run).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Waits until a child prints `pattern` (its "listening" line), or fails when it exits first. */
+function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`${what} exited (${code}) before it was ready:\n${output}`));
+    };
+    const cleanup = () => {
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** S3 credentials s3rver checks signatures against. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface S3Server {
+  endpoint: string;
+  /** Stops the process (an outage); the data folder stays. */
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver on 127.0.0.1:`port` over `dir`, with `bucket` created. */
+export async function startS3rver(options: { dir: string; port: number; bucket: string }): Promise<S3Server> {
+  const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
+  const child = spawn(
+    process.execPath,
+    [bin, '-d', options.dir, '-a', '127.0.0.1', '-p', String(options.port), '--configure-bucket', options.bucket],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await printed(child, /listening/i, 's3rver');
+  // Its request log is not needed once it is up; draining keeps the pipe from filling.
+  child.stdout.resume();
+  child.stderr.resume();
+  return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => stopChild(child) };
+}
+
+/** The dedicated SFTP test user (created by scripts/setup.sh). */
+export const SFTP_TEST_USER = 'cc-sftp-test';
+
+export interface SshServer {
+  port: number;
+  user: string;
+  password: string;
+  /** OpenSSH private key accepted for the user. */
+  privateKey: string;
+  /** Folder the user may write, as an absolute path (on this machine's disk). */
+  uploadDir: string;
+  start(): Promise<void>;
+  /** Stops sshd (an outage); `start()` brings it back on the same port. */
+  stop(): Promise<void>;
+  /** Stops sshd and removes its folder. */
+  close(): Promise<void>;
+}
+
+/** An sshd on 127.0.0.1:`port` serving SFTP only, to the test user, by password or key. */
+export async function sshServer(port: number): Promise<SshServer> {
+  const { stdout } = await run('id', ['-u', SFTP_TEST_USER]).catch(() => {
+    throw new Error(`The SFTP test user ${SFTP_TEST_USER} is missing: run scripts/setup.sh`);
+  });
+  const uid = Number(stdout.trim());
+  const { stdout: gidOut } = await run('id', ['-g', SFTP_TEST_USER]);
+  const gid = Number(gidOut.trim());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sshd-'));
+  // The user must reach its upload folder through this one.
+  await chmod(dir, 0o755);
+  const uploadDir = path.join(dir, 'upload');
+  await mkdir(uploadDir);
+  await chown(uploadDir, uid, gid);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
+  const privateKey = await readFile(path.join(dir, 'client_key'), 'utf8');
+  await writeFile(path.join(dir, 'authorized_keys'), await readFile(path.join(dir, 'client_key.pub')));
+  // A fresh password every run: nothing secret lives in the repository.
+  const password = randomBytes(18).toString('base64url');
+  const chpasswd = run('chpasswd');
+  chpasswd.child.stdin?.end(`${SFTP_TEST_USER}:${password}\n`);
+  await chpasswd;
+  const config = path.join(dir, 'sshd_config');
+  await writeFile(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(dir, 'host_key')}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      // The key files live in a root-owned temp folder, not the user's home.
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication yes',
+      'PubkeyAuthentication yes',
+      'KbdInteractiveAuthentication no',
+      `AllowUsers ${SFTP_TEST_USER}`,
+      'Subsystem sftp internal-sftp',
+      'ForceCommand internal-sftp',
+      '',
+    ].join('\n'),
+  );
+  // sshd's privilege separation folder (Debian creates it only when its service starts).
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  let child: ChildProcess | undefined;
+  const server: SshServer = {
+    port,
+    user: SFTP_TEST_USER,
+    password,
+    privateKey,
+    uploadDir,
+    async start() {
+      child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await printed(child, /Server listening on/, 'sshd');
+      child.stderr?.resume();
+      child.stdout?.resume();
+    },
+    async stop() {
+      if (child) await stopChild(child);
+      child = undefined;
+    },
+    async close() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
