@@ -159,6 +159,13 @@ export interface CustomerCallView {
   keys: string[];
 }
 
+/** A waiting caller's place: how many callers are ahead plus one, and the estimated wait in seconds. */
+export interface CustomerPlace {
+  callId: string;
+  position: number;
+  estimatedWaitSeconds: number;
+}
+
 /**
  * What the call-link page sends when its `/customer` socket connects. `resume` is the
  * credential a `call:start` (or `call:rejoin`) gave it: with it, the socket takes back that
@@ -190,6 +197,8 @@ export interface CustomerClientToServerEvents {
 
 export interface CustomerServerToClientEvents {
   'call:state': (call: CustomerCallView) => void;
+  /** The caller's place in the queue changed (sent every few seconds while it does). */
+  'call:place': (place: CustomerPlace) => void;
 }
 
 export const emptySchema = z.object({}).strict();

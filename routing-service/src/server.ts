@@ -33,7 +33,7 @@ import { registerCustomerNamespace } from './realtime/customer.ts';
 import { CustomerPresence } from './realtime/customer-presence.ts';
 import { WaitingPlaces } from './acd/queue-position.ts';
 import { LivePushes } from './realtime/live-pushes.ts';
-import { createPublisher } from './realtime/publisher.ts';
+import { callRoom, createPublisher } from './realtime/publisher.ts';
 import { sessionAuthentication } from './realtime/session-auth.ts';
 import { registerSupervisorNamespace } from './realtime/supervisor.ts';
 import type {
@@ -99,7 +99,12 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     (error) => logger.error({ err: error }, 'timer loop failed'),
   );
   timers = timerLoop;
-  const places = new WaitingPlaces({ db, media, publish, logger });
+  const places = new WaitingPlaces({
+    db,
+    media,
+    emitPlace: (callId, place) => customerNs.to(callRoom(callId)).emit('call:place', place),
+    logger,
+  });
   const presence = new CustomerPresence(
     // On the same beat: the graces of this instance's customers, and their places in the queue.
     (callIds) => Promise.all([engine.customersConnected(callIds), places.refresh(callIds)]).then(() => undefined),

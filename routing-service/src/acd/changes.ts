@@ -9,8 +9,6 @@ import type { PlaybackIntent } from './waiting.ts';
 export class Changes {
   readonly agents = new Set<string>();
   readonly calls = new Set<string>();
-  /** Calls whose customer's place in the queue changed: their view is pushed with the place (it costs a query). */
-  readonly places = new Set<string>();
   readonly queues = new Set<string>();
   /** Organisations whose live view changed; the publisher derives them from `agents` and `calls`. */
   readonly organisations = new Set<string>();

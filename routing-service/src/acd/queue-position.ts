@@ -10,10 +10,10 @@
  * announcement when its sentence changed (keeping the music where it is).
  */
 import { sql, type Kysely } from 'kysely';
+import type { CustomerPlace } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import type { Logger } from '../logger.ts';
 import { speechAudio } from '../prompts/prompts.ts';
-import { Changes } from './changes.ts';
 import type { Db } from './db.ts';
 import type { MediaRooms } from './media.ts';
 import { waitingProgram } from './waiting.ts';
@@ -36,7 +36,10 @@ export interface WaitingPlace {
 /** The places of these calls that are still waiting (others are left out). */
 export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise<WaitingPlace[]> {
   if (callIds.length === 0) return [];
-  // Raw SQL: correlated counts and an average per row read more plainly than their Kysely form.
+  // Raw SQL: a window over each involved queue's waiting calls ranks them once (a count per
+  // caller would walk the queue again for every one of a thousand waiting callers).
+  const ids = [...callIds];
+  const few = sql.lit(ids.length <= 8);
   const rows = await sql<{
     id: string;
     organisation_id: string;
@@ -49,16 +52,37 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
     announce_estimated_wait: boolean | null;
     announcing: boolean | null;
   }>`
+    with mine as (
+      select id, organisation_id, queue_id, room_id, playback_version from call
+      where id = any(${ids}::uuid[]) and state in ('queued', 'ringing') and waiting_ends_at is null
+    ),
+    queues as (select distinct queue_id from mine),
+    ranked as (
+      -- Few callers (a reply): count each one's callers ahead. Many (the periodic update): rank
+      -- each queue once with a window, instead of walking it again per caller.
+      select m.id, 1 + (select count(*)::int from call c
+          where c.queue_id = m.queue_id and c.state = 'queued' and c.waiting_ends_at is null and c.id <> m.id
+            and (c.priority > m.priority or (c.priority = m.priority and c.queued_at < m.queued_at))) as position
+      from call m where ${few} and m.id in (select id from mine)
+      union all
+      select w.id, w.position from (
+        select c.id, row_number() over (partition by c.queue_id order by c.priority desc, c.queued_at)::int as position
+        from call c
+        where not ${few} and c.queue_id in (select queue_id from queues) and c.state = 'queued' and c.waiting_ends_at is null
+      ) w
+    ),
+    staffed as (
+      select qm.queue_id, count(*)::int as staffed from queue_member qm join agent a on a.user_id = qm.agent_id
+      where qm.queue_id in (select queue_id from queues) and a.status <> 'offline'
+      group by qm.queue_id
+    )
     select m.id, m.organisation_id, m.queue_id, m.room_id, m.playback_version,
-      1 + (select count(*)::int from call c
-           where c.queue_id = m.queue_id and c.state = 'queued' and c.waiting_ends_at is null and c.id <> m.id
-             and (c.priority > m.priority or (c.priority = m.priority and c.queued_at < m.queued_at))) as position,
-      (select count(*)::int from queue_member qm join agent a on a.user_id = qm.agent_id
-           where qm.queue_id = m.queue_id and a.status <> 'offline') as staffed,
+      coalesce(r.position, 1) as position, coalesce(s.staffed, 0) as staffed,
       w.announce_position, w.announce_estimated_wait, w.announcement_enabled as announcing
-    from call m
+    from mine m
+    left join ranked r on r.id = m.id
+    left join staffed s on s.queue_id = m.queue_id
     left join waiting_strategy w on w.queue_id = m.queue_id
-    where m.id = any(${[...callIds]}::uuid[]) and m.state in ('queued', 'ringing') and m.waiting_ends_at is null
   `.execute(db);
   const handle = new Map<string, number>();
   for (const queueId of new Set(rows.rows.map((r) => r.queue_id))) handle.set(queueId, await handleSeconds(db, queueId));
@@ -117,16 +141,22 @@ export function sentenceOf(position: number, waitSeconds: number, sayPosition: b
 export class WaitingPlaces {
   readonly #db: Kysely<Database>;
   readonly #media: MediaRooms;
-  readonly #publish: (changes: Changes) => Promise<void>;
+  readonly #emitPlace: (callId: string, place: CustomerPlace) => void;
   readonly #logger: Logger;
   /** What each page was last told, and what each announcement last said, by call. */
   readonly #shown = new Map<string, string>();
   readonly #said = new Map<string, string>();
 
-  constructor(deps: { db: Kysely<Database>; media: MediaRooms; publish: (changes: Changes) => Promise<void>; logger: Logger }) {
+  constructor(deps: {
+    db: Kysely<Database>;
+    media: MediaRooms;
+    /** Tells the call's page its place (a small event: no view is read for it). */
+    emitPlace: (callId: string, place: CustomerPlace) => void;
+    logger: Logger;
+  }) {
     this.#db = deps.db;
     this.#media = deps.media;
-    this.#publish = deps.publish;
+    this.#emitPlace = deps.emitPlace;
     this.#logger = deps.logger;
   }
 
@@ -135,12 +165,11 @@ export class WaitingPlaces {
     const places = await waitingPlaces(this.#db, callIds);
     const waiting = new Set(places.map((p) => p.callId));
     for (const map of [this.#shown, this.#said]) for (const id of map.keys()) if (!waiting.has(id)) map.delete(id);
-    const changes = new Changes();
     for (const place of places) {
       const shown = `${place.position}/${place.estimatedWaitSeconds}`;
       if (this.#shown.get(place.callId) !== shown) {
         this.#shown.set(place.callId, shown);
-        changes.places.add(place.callId);
+        this.#emitPlace(place.callId, { callId: place.callId, position: place.position, estimatedWaitSeconds: place.estimatedWaitSeconds });
       }
       if (place.sentence && this.#said.get(place.callId) !== place.sentence) {
         this.#said.set(place.callId, place.sentence);
@@ -150,7 +179,6 @@ export class WaitingPlaces {
         });
       }
     }
-    if (changes.places.size > 0) await this.#publish(changes);
   }
 
   async #announce(place: WaitingPlace): Promise<void> {

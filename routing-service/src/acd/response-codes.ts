@@ -9,7 +9,7 @@ import { invalidTransition } from '../errors.ts';
 import { setAgentStatus } from './agent-status.ts';
 import { eventOf } from './calls.ts';
 import type { Changes } from './changes.ts';
-import type { Db, Trx } from './db.ts';
+import type { Trx } from './db.ts';
 import { closeOffer, lockOpenOffers } from './ringing.ts';
 import { recordEvent } from './timeline.ts';
 import { cancelTimers } from './timers.ts';
@@ -18,22 +18,6 @@ import { cancelTimers } from './timers.ts';
 export function keyContext(call: Pick<Call, 'state' | 'end_reason' | 'transfer_from_agent_id'>): ResponseCodeContext | null {
   if ((call.state !== 'queued' && call.state !== 'ringing') || call.transfer_from_agent_id) return null;
   return call.end_reason === 'outside_hours' ? 'away' : 'announcement';
-}
-
-/** The keys that do something now for this call (shown on the call page's keypad). */
-export async function activeKeys(
-  db: Db,
-  call: Pick<Call, 'state' | 'end_reason' | 'transfer_from_agent_id' | 'queue_id'>,
-): Promise<string[]> {
-  const context = keyContext(call);
-  if (!context) return [];
-  const rows = await db
-    .selectFrom('response_code')
-    .select('digit')
-    .where('queue_id', '=', call.queue_id)
-    .where('context', '=', context)
-    .execute();
-  return rows.map((r) => r.digit).sort();
 }
 
 export async function pressKey(trx: Trx, changes: Changes, call: Call, digit: string, now: Date): Promise<void> {

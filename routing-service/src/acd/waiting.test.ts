@@ -6,6 +6,7 @@
  * away message plays before the call ends. (The audio itself is measured in Chromium: e2e.)
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { DEFAULT_WAITING_STRATEGY, DEFAULT_WORKING_HOURS, type PromptView, type WorkingHoursView } from '@cc/contracts';
 import {
@@ -20,7 +21,7 @@ import {
   type TestContext,
 } from '../testing/context.ts';
 import { customerPeerId } from './engine.ts';
-import { sentenceOf } from './queue-position.ts';
+import { sentenceOf, waitingPlaces } from './queue-position.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -190,6 +191,15 @@ test('a waiting caller is told their position and estimated wait, on the page an
   assert.equal(first.call.position, 1);
   assert.equal(second.call.position, 2);
   assert.equal(second.call.estimatedWaitSeconds, 360);
+  // Many calls at once (the periodic update) rank each queue with a window: the same places.
+  const many = await waitingPlaces(ctx.t.db, [first.call.callId, second.call.callId, ...Array.from({ length: 8 }, () => randomUUID())]);
+  assert.deepEqual(
+    many.map((p) => [p.callId, p.position, p.estimatedWaitSeconds]).sort(),
+    [
+      [first.call.callId, 1, 180],
+      [second.call.callId, 2, 360],
+    ].sort(),
+  );
   const spoken = async () =>
     Number(
       (
@@ -203,8 +213,8 @@ test('a waiting caller is told their position and estimated wait, on the page an
 
   // The first caller leaves: the second is next, told so on the page within the presence beat (5 s).
   assert.ok((await first.customer.request('call:hangup', {})).ok);
-  await until(async () => second.customer.states.at(-1)?.position === 1, 10_000);
-  assert.equal(second.customer.states.at(-1)?.estimatedWaitSeconds, 180);
+  await until(async () => second.customer.places.at(-1)?.position === 1, 10_000);
+  assert.equal(second.customer.places.at(-1)?.estimatedWaitSeconds, 180);
   // …and the announcement now says "You are next": a new sentence was synthesised for it.
   await until(async () => (await spoken()) > before, 10_000);
   second.customer.socket.close();

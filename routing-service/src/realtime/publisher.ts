@@ -29,19 +29,14 @@ export function createPublisher(
       const snapshot = await agentSnapshot(db, agentId).catch(failed({ agentId }));
       if (snapshot) agentNs.to(agentRoom(agentId)).emit('agent:state', snapshot);
     });
-  /** Calls whose next push should carry the customer's place in the queue (coalesced pushes share it). */
-  const withPlace = new Set<string>();
-  const pushCall = (callId: string, place: boolean) => {
-    if (place) withPlace.add(callId);
-    return calls.run(callId, async () => {
-      const view = await customerCallView(db, callId, { place: withPlace.delete(callId) }).catch(failed({ callId }));
+  const pushCall = (callId: string) =>
+    calls.run(callId, async () => {
+      const view = await customerCallView(db, callId).catch(failed({ callId }));
       if (view) customerNs.to(callRoom(callId)).emit('call:state', view);
     });
-  };
 
   return async (changes: Changes): Promise<void> => {
-    const callIds = new Set([...changes.calls, ...changes.places]);
-    await Promise.all([...[...changes.agents].map(pushAgent), ...[...callIds].map((id) => pushCall(id, changes.places.has(id)))]);
+    await Promise.all([...[...changes.agents].map(pushAgent), ...[...changes.calls].map(pushCall)]);
     for (const { agentId, notice } of changes.notices) agentNs.to(agentRoom(agentId)).emit('notice', notice);
     if (!live) return;
     for (const organisationId of changes.reconfigured) live.reconfigured(organisationId);

@@ -14,6 +14,7 @@ import type {
   CallLinkView,
   CustomerCallJoin,
   CustomerCallView,
+  CustomerPlace,
   CustomerClientToServerEvents,
   CustomerServerToClientEvents,
   LiveView,
@@ -290,8 +291,11 @@ export async function createLink(
 /** A customer on the call-link page. */
 export class CustomerClient {
   readonly states: CustomerCallView[] = [];
+  /** Every `call:place` (position, estimated wait) pushed to this page. */
+  readonly places: CustomerPlace[] = [];
   readonly #waiters = new Set<(s: CustomerCallView) => void>();
   private constructor(readonly socket: CustomerSocket) {
+    socket.on('call:place', (place) => this.places.push(place));
     socket.on('call:state', (s) => {
       this.states.push(s);
       for (const waiter of [...this.#waiters]) waiter(s);

@@ -1,9 +1,10 @@
 /** Builds what the agent desktop renders, and what the customer page shows, from the database. */
 import type { AgentCallView, AgentSnapshot, CustomerCallView, WrapUpView } from '@cc/contracts';
+import { sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../acd/db.ts';
 import { waitingPlaces } from '../acd/queue-position.ts';
-import { activeKeys } from '../acd/response-codes.ts';
+import { keyContext } from '../acd/response-codes.ts';
 import { identifyCaller } from '../acd/callers.ts';
 
 /**
@@ -150,7 +151,18 @@ export async function customerCallView(db: Db, callId: string, options: { place?
   const row = await db
     .selectFrom('call as c')
     .leftJoin('user_account as u', 'u.id', 'c.agent_id')
-    .select(['c.id', 'c.state', 'c.media', 'u.name as agent_name', 'c.transfer_from_agent_id', 'c.end_reason', 'c.queue_id'])
+    .select([
+      'c.id',
+      'c.state',
+      'c.media',
+      'u.name as agent_name',
+      'c.transfer_from_agent_id',
+      'c.end_reason',
+      'c.queue_id',
+      // The keys of the message the call is waiting in, in the same round trip.
+      sql<string[]>`array(select r.digit from response_code r where r.queue_id = c.queue_id
+        and r.context = case when c.end_reason = 'outside_hours' then 'away' else 'announcement' end order by r.digit)`.as('keys'),
+    ])
     .where('c.id', '=', callId)
     .executeTakeFirst();
   if (!row) return null;
@@ -168,6 +180,6 @@ export async function customerCallView(db: Db, callId: string, options: { place?
       row.end_reason === 'outside_hours' || row.end_reason === 'max_wait' || row.end_reason === 'callback_requested'
         ? row.end_reason
         : null,
-    keys: await activeKeys(db, row),
+    keys: keyContext(row) ? row.keys : [],
   };
 }

@@ -274,6 +274,11 @@ export class CustomerCall {
         reconnectionAttempts: RECONNECTION_ATTEMPTS,
       });
       this.#socket = socket;
+      socket.on('call:place', (place) => {
+        const call = this.#call;
+        if (call?.callId === place.callId)
+          this.#call = { ...call, position: place.position, estimatedWaitSeconds: place.estimatedWaitSeconds };
+      });
       socket.on('call:state', (call) => {
         this.#call = withPlace(call, this.#call);
         if (FINAL_CALL_STATES.includes(call.state)) void this.#finish();
@@ -363,7 +368,7 @@ export class CustomerCall {
   }
 }
 
-/** Most pushes leave the place in the queue out (it costs the service a query): keep the last one while still waiting. */
+/** Only replies carry the place in the queue (then `call:place` updates it): keep the last one while still waiting. */
 function withPlace(next: CustomerCallView, previous: CustomerCallView | null): CustomerCallView {
   const waiting = next.state === 'queued' || next.state === 'ringing';
   if (!waiting || next.position !== null || previous?.callId !== next.callId) return next;
