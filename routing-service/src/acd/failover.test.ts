@@ -122,7 +122,13 @@ test('a customer whose instance dies resumes on another: connected, a fresh medi
   });
   assert.equal((await callRow(callId)).state, 'connected');
   assert.equal(agent.snapshot?.call?.state, 'connected');
-  assert.deepEqual(agentStates, [], 'the agent saw no change');
+  // A snapshot another instance computed after the answer may still arrive (cross-instance pushes
+  // are not ordered with local ones); what matters is that none of them shows a change.
+  assert.deepEqual(
+    agentStates.filter((state) => state !== 'on_call/connected'),
+    [],
+    'the agent saw no change',
+  );
 
   assert.ok((await agent.request('call:hangup', { callId })).ok);
   await back.waitForState('ended');
