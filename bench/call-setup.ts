@@ -6,17 +6,10 @@
  * Times are taken inside the browsers (Date.now() on one machine), not from Playwright.
  * Usage: node --import tsx bench/call-setup.ts [runs]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
-import { createDb } from '@cc/migrations';
-import { seedOrganisation } from '@cc/routing-service/seed';
-import { startStack } from '@cc/stack';
-import { CHROMIUM_PATH, chromiumArgs } from '../e2e/fixtures/chromium.ts';
+import type { Page } from '@playwright/test';
+import { median, startBenchCenter } from './browser-center.ts';
 
 const runs = Number(process.argv[2] ?? 10);
-const PASSWORD = 'bench password that is long';
 
 /** Stamps clicks on named buttons and the moment the pop-up appears, in page time. */
 const INSTRUMENT = `(() => {
@@ -54,49 +47,14 @@ function firstAudioPacket(page: Page): Promise<number> {
   return page.evaluate<number>(FIRST_AUDIO_PACKET);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
-
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-'));
-const stack = await startStack({ dataDir, port: 0, demo: false, env: { LOG_LEVEL: 'warn' } });
-const db = createDb(stack.databaseUrl, 2);
-const browser = await chromium.launch({
-  executablePath: CHROMIUM_PATH,
-  args: chromiumArgs(),
-});
+const center = await startBenchCenter();
 const popup: number[] = [];
 const agentAudio: number[] = [];
 const customerAudio: number[] = [];
 try {
   for (let i = 0; i < runs; i++) {
-    const email = `bench${i}-${Date.now()}@example.test`;
-    await seedOrganisation(db, {
-      name: `Bench ${i}`,
-      wrapUpSeconds: 0,
-      users: [{ email, name: 'Bench Agent', role: 'agent', password: PASSWORD, status: 'offline' }],
-    });
-    const agentCtx = await browser.newContext({ baseURL: stack.url });
-    const customerCtx = await browser.newContext({ baseURL: stack.url });
-    await agentCtx.addInitScript(INSTRUMENT);
-    await customerCtx.addInitScript(INSTRUMENT);
-    const agent = await agentCtx.newPage();
-    await agent.goto('/login');
-    await agent.getByLabel('Email').fill(email);
-    await agent.getByLabel('Password').fill(PASSWORD);
-    await agent.getByRole('button', { name: 'Log in' }).click();
-    await agent.getByLabel('Status', { exact: true }).selectOption('available');
-    const form = agent.getByRole('form', { name: 'New call link' });
-    await form.getByLabel('Customer identity').fill(`Customer ${i}`);
-    await form.getByRole('button', { name: 'Create link' }).click();
-    const link = agent.getByLabel('Call link', { exact: true });
-    await link.waitFor();
-    const url = await link.inputValue();
-
-    const customer = await customerCtx.newPage();
-    await customer.goto(url);
+    const call = await center.agentWithLink(`Bench ${i}`, INSTRUMENT);
+    const { agent, customer } = call;
     await customer.getByRole('button', { name: 'Start audio call' }).click();
     await agent.getByRole('alertdialog', { name: 'Incoming call' }).waitFor();
     const startClick = await customer.evaluate(
@@ -115,8 +73,7 @@ try {
       `run ${i + 1}: pop-up ${popupAt - startClick} ms, agent audio ${a - answerClick} ms, customer audio ${c - answerClick} ms\n`,
     );
     await customer.getByRole('button', { name: 'Hang up' }).click();
-    await agentCtx.close();
-    await customerCtx.close();
+    await call.close();
   }
   process.stdout.write(
     [
@@ -129,8 +86,5 @@ try {
     ].join('\n'),
   );
 } finally {
-  await browser.close();
-  await db.destroy();
-  await stack.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await center.close();
 }

@@ -6,17 +6,10 @@
  * received track other than the agent's voice, in the customer's page.
  * Usage: node --import tsx bench/hold.ts [holds]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
-import { createDb } from '@cc/migrations';
-import { seedOrganisation } from '@cc/routing-service/seed';
-import { startStack } from '@cc/stack';
-import { CHROMIUM_PATH, chromiumArgs } from '../e2e/fixtures/chromium.ts';
+import type { Page } from '@playwright/test';
+import { median, startBenchCenter } from './browser-center.ts';
 
 const holds = Number(process.argv[2] ?? 10);
-const PASSWORD = 'bench password that is long';
 /** RMS above this is sound. */
 const SOUND_RMS = 0.01;
 
@@ -76,45 +69,14 @@ const nextSound = (agentTrack: string) => `new Promise((resolve) => {
   }, 10);
 })`;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
-
 async function marks(page: Page, name: string): Promise<number> {
   return page.evaluate<number>(`window.__marks[${JSON.stringify(name)}] ?? 0`);
 }
 
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-'));
-const stack = await startStack({ dataDir, port: 0, demo: false, env: { LOG_LEVEL: 'warn' } });
-const db = createDb(stack.databaseUrl, 2);
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs() });
+const center = await startBenchCenter();
 const delays: number[] = [];
 try {
-  const email = `bench-hold-${Date.now()}@example.test`;
-  await seedOrganisation(db, {
-    name: 'Bench hold',
-    wrapUpSeconds: 0,
-    users: [{ email, name: 'Bench Agent', role: 'agent', password: PASSWORD, status: 'offline' }],
-  });
-  const agentCtx = await browser.newContext({ baseURL: stack.url });
-  const customerCtx = await browser.newContext({ baseURL: stack.url });
-  await agentCtx.addInitScript(INSTRUMENT);
-  await customerCtx.addInitScript(INSTRUMENT);
-  const agent = await agentCtx.newPage();
-  await agent.goto('/login');
-  await agent.getByLabel('Email').fill(email);
-  await agent.getByLabel('Password').fill(PASSWORD);
-  await agent.getByRole('button', { name: 'Log in' }).click();
-  await agent.getByLabel('Status', { exact: true }).selectOption('available');
-  const form = agent.getByRole('form', { name: 'New call link' });
-  await form.getByLabel('Customer identity').fill('Hold bench customer');
-  await form.getByRole('button', { name: 'Create link' }).click();
-  const link = agent.getByLabel('Call link', { exact: true });
-  await link.waitFor();
-  const customer = await customerCtx.newPage();
-  await customer.goto(await link.inputValue());
+  const { agent, customer } = await center.agentWithLink('Bench hold', INSTRUMENT);
   await customer.getByRole('button', { name: 'Start audio call' }).click();
   await agent.getByRole('alertdialog', { name: 'Incoming call' }).getByRole('button', { name: 'Answer' }).click();
   await customer.getByRole('status', { name: 'Call status' }).filter({ hasText: 'Connected' }).waitFor();
@@ -143,8 +105,5 @@ try {
     ].join('\n'),
   );
 } finally {
-  await browser.close();
-  await db.destroy();
-  await stack.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await center.close();
 }
