@@ -57,6 +57,7 @@ export const CALL_EVENT_TYPES = [
   'max_wait_reached',
   'outside_hours',
   'response_code',
+  'voicemail_started',
   'call_timed_out',
   'call_failed',
   'wrap_up_started',

@@ -12,3 +12,4 @@ export * from './recording.ts';
 export * from './recording-storage.ts';
 export * from './recordings-api.ts';
 export * from './working-hours.ts';
+export * from './callbacks.ts';

@@ -11,6 +11,11 @@ export const PROMPT_TEXT_MAX = 2000;
 export const ANNOUNCEMENT_EVERY_RANGE = { min: 5, max: 3600, default: 30 } as const;
 /** Maximum wait before the last message and `timed_out`. */
 export const MAX_WAIT_RANGE = { min: 5, max: 86_400, default: 600 } as const;
+/** The longest voicemail after the tone. */
+export const VOICEMAIL_MAX_RANGE = { min: 10, max: 600, default: 120 } as const;
+/** What a response code does: file a callback request, or let the caller leave a voicemail (which files one too). */
+export const RESPONSE_CODE_ACTIONS = ['callback', 'voicemail'] as const;
+export type ResponseCodeActionName = (typeof RESPONSE_CODE_ACTIONS)[number];
 
 const NAME_MESSAGE = `A prompt name must be 1 to ${PROMPT_NAME_MAX} characters long.`;
 const TEXT_MESSAGE = `The text to speak must be 1 to ${PROMPT_TEXT_MAX} characters long.`;
@@ -106,7 +111,7 @@ export const waitingStrategySchema = z
         z.object({
           context: z.enum(['announcement', 'away'], { error: 'A response code is for the announcement or the away message.' }),
           digit: z.string().regex(/^[0-9*#]$/, 'A response code is one key: 0 to 9, * or #.'),
-          action: z.enum(['callback'], { error: 'Choose what the key does.' }),
+          action: z.enum(RESPONSE_CODE_ACTIONS, { error: 'Choose what the key does.' }),
         }),
       )
       .max(24)
@@ -122,6 +127,9 @@ export const waitingStrategySchema = z
     maxWaitEnabled: toggle('Maximum wait'),
     maxWaitSeconds: seconds(MAX_WAIT_RANGE, 'Maximum wait'),
     lastMessagePromptId: promptRef,
+    /** Said before the voicemail tone; null: the tone alone. */
+    voicemailPromptId: promptRef,
+    voicemailMaxSeconds: seconds(VOICEMAIL_MAX_RANGE, 'The longest voicemail'),
   })
   .superRefine((strategy, ctx) => {
     if (strategy.greetingEnabled && !strategy.greetingPromptId)
@@ -146,6 +154,8 @@ export const DEFAULT_WAITING_STRATEGY: WaitingStrategyView = {
   maxWaitEnabled: false,
   maxWaitSeconds: MAX_WAIT_RANGE.default,
   lastMessagePromptId: null,
+  voicemailPromptId: null,
+  voicemailMaxSeconds: VOICEMAIL_MAX_RANGE.default,
 };
 
 /** Hold announcement interval (SPEC §5: default every 10 s). */

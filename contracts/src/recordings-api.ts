@@ -40,6 +40,10 @@ export interface RecordingSummary {
   bytes: number | null;
   error: string | null;
   createdAt: string;
+  /** `voicemail`: a caller's message (the customer leg alone, no agent). */
+  kind: 'call' | 'voicemail';
+  /** The caller, for voicemails (the list has no call row to say it). */
+  customerIdentity: string;
 }
 
 /** A deleted file's audit record (who, when, which file), kept until the retention period ends. */

@@ -153,8 +153,10 @@ export interface CustomerCallView {
   /** While waiting: how many callers are ahead plus one, and the estimated wait in seconds (null otherwise). */
   position: number | null;
   estimatedWaitSeconds: number | null;
-  /** Why the call ended or is ending, when the customer should be told (`outside_hours`, `max_wait`). */
-  endReason: 'outside_hours' | 'max_wait' | 'callback_requested' | null;
+  /** Why the call ended or is ending, when the customer should be told (`voicemail`: a message is being, or was, left). */
+  endReason: 'outside_hours' | 'max_wait' | 'callback_requested' | 'voicemail' | null;
+  /** While the caller leaves a voicemail: when the recording stops at the latest (ISO 8601). */
+  voicemailEndsAt: string | null;
   /** Keys that do something now (response codes), for the keypad. */
   keys: string[];
 }

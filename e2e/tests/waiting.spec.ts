@@ -158,6 +158,28 @@ test('a supervisor makes a speech prompt and sets the waiting strategy in the co
   await strategy.getByRole('button', { name: 'Save waiting strategy' }).click();
   await expect(strategy.getByRole('status')).toContainText('Waiting strategy saved.');
 
+  // A key for a voicemail during the away message: its settings appear, and are checked.
+  await strategy.getByRole('button', { name: 'Add a key' }).click();
+  await strategy.getByLabel('Message of key 1').selectOption({ label: 'During the away message' });
+  await strategy.getByLabel('Action of key 1').selectOption({ label: 'Leave a voicemail' });
+  await strategy.getByLabel('Before the tone').selectOption({ label: 'Welcome' });
+  await strategy.getByLabel('Longest message').fill('5');
+  await strategy.getByRole('button', { name: 'Save waiting strategy' }).click();
+  await expect(strategy.getByRole('alert')).toHaveText('The longest voicemail must be a whole number of seconds from 10 to 600.');
+  await strategy.getByLabel('Longest message').fill('60');
+  await strategy.getByRole('button', { name: 'Save waiting strategy' }).click();
+  await expect(strategy.getByRole('status')).toContainText('Waiting strategy saved.');
+  const voicemail = await db
+    .selectFrom('waiting_strategy')
+    .innerJoin('prompt', 'prompt.id', 'waiting_strategy.voicemail_prompt_id')
+    .select(['prompt.name', 'waiting_strategy.voicemail_max_seconds'])
+    .where('queue_id', '=', org.defaultQueueId)
+    .executeTakeFirstOrThrow();
+  expect(voicemail).toEqual({ name: 'Welcome', voicemail_max_seconds: 60 });
+  expect(
+    await db.selectFrom('response_code').select(['context', 'digit', 'action']).where('queue_id', '=', org.defaultQueueId).execute(),
+  ).toEqual([{ context: 'away', digit: '1', action: 'voicemail' }]);
+
   // Working hours of the queue: a bad interval is refused, then saved.
   const hours = supervisor.getByRole('form', { name: 'Working hours' });
   await hours.getByLabel('Only open during these hours').check();
@@ -199,7 +221,6 @@ test('a supervisor makes a speech prompt and sets the waiting strategy in the co
   await transferForm.getByLabel('Transfer message').selectOption({ label: 'Welcome' });
   await transferForm.getByRole('button', { name: 'Save transfer settings' }).click();
   await expect(transferForm.getByRole('status')).toHaveText('Transfer music and message saved.');
-  await supervisor.screenshot({ path: '/tmp/console-all.png', fullPage: true });
   const saved = await db
     .selectFrom('waiting_strategy')
     .select(['greeting_enabled', 'music_enabled'])

@@ -7,6 +7,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type {
   ActorType,
   AgentStatus,
+  CallbackStatus,
   CallKind,
   CallLinkRouting,
   CallLinkType,
@@ -14,6 +15,7 @@ import type {
   CallState,
   ConversationStatus,
   QueueStrategy,
+  ResponseCodeActionName,
   RecordingChannelLayout,
   RecordingDirections,
   RecordingComposition,
@@ -277,6 +279,10 @@ export interface WaitingStrategyTable {
   max_wait_enabled: Generated<boolean>;
   max_wait_seconds: Generated<number>;
   last_message_prompt_id: string | null;
+  /** Said before the voicemail tone; null: the tone alone. */
+  voicemail_prompt_id: string | null;
+  /** The longest voicemail after the tone, in seconds (10..600, default 120). */
+  voicemail_max_seconds: Generated<number>;
 }
 
 /** What a caller hears on hold (SPEC §5). */
@@ -310,7 +316,7 @@ export interface WorkingHoursTable {
 }
 
 export type ResponseCodeContext = 'announcement' | 'away';
-export type ResponseCodeAction = 'callback';
+export type ResponseCodeAction = ResponseCodeActionName;
 
 /** A digit the customer may press while the queue's announcement or away message plays (SPEC §8). */
 export interface ResponseCodeTable {
@@ -319,8 +325,6 @@ export interface ResponseCodeTable {
   digit: string;
   action: ResponseCodeAction;
 }
-
-export type CallbackStatus = 'in_queue' | 'assigned' | 'active' | 'no_reply' | 'done';
 
 /** A customer's request to be called back (SPEC §10). */
 export interface CallbackRequestTable {
@@ -332,6 +336,8 @@ export interface CallbackRequestTable {
   customer_identity: string;
   status: ColumnType<CallbackStatus, CallbackStatus | undefined, CallbackStatus>;
   created_at: CreatedAt;
+  /** The voicemail the caller left with the request (its recording session), if any. */
+  voicemail_session_id: string | null;
 }
 
 /** Owned by @socket.io/postgres-adapter: events too big for NOTIFY. */
@@ -369,7 +375,10 @@ export interface CallRecordingSettingsTable {
   frozen_at: Timestamp;
 }
 
-/** One agent segment being (or having been) recorded; its id is the composer's and the SFU tap's recording id. */
+/** `call`: an agent segment of a call; `voicemail`: a caller's message, recorded without an agent. */
+export type RecordingKind = 'call' | 'voicemail';
+
+/** One agent segment (or a voicemail) being (or having been) recorded; its id is the composer's and the SFU tap's recording id. */
 export interface RecordingSessionTable {
   id: string;
   organisation_id: string;
@@ -378,6 +387,7 @@ export interface RecordingSessionTable {
   state: 'recording' | 'stopped';
   started_at: Timestamp;
   stopped_at: Timestamp | null;
+  kind: ColumnType<RecordingKind, RecordingKind | undefined, RecordingKind>;
 }
 
 /** One recording file: a leg (mono) or the merged stereo file. */
@@ -402,6 +412,7 @@ export interface RecordingTable {
   created_at: CreatedAt;
   /** Set when the file is spooled: what its `.json` / `.csv` say. */
   metadata: ColumnType<RecordingMetadata | null, RecordingMetadata | null | undefined, RecordingMetadata | null>;
+  kind: ColumnType<RecordingKind, RecordingKind | undefined, RecordingKind>;
 }
 
 /** A file to upload from a composer's spool to its storage (SPEC §13), retried until it is stored. */

@@ -142,6 +142,8 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     max_wait_enabled: true,
     max_wait_seconds: true,
     last_message_prompt_id: true,
+    voicemail_prompt_id: true,
+    voicemail_max_seconds: true,
   },
   hold_configuration: {
     id: true,
@@ -164,6 +166,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     customer_identity: true,
     status: true,
     created_at: true,
+    voicemail_session_id: true,
   },
   socket_io_attachments: { id: true, created_at: true, payload: true },
   recording_configuration: {
@@ -187,7 +190,16 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     storage: true,
     frozen_at: true,
   },
-  recording_session: { id: true, organisation_id: true, call_id: true, agent_id: true, state: true, started_at: true, stopped_at: true },
+  recording_session: {
+    id: true,
+    organisation_id: true,
+    call_id: true,
+    agent_id: true,
+    state: true,
+    started_at: true,
+    stopped_at: true,
+    kind: true,
+  },
   recording: {
     id: true,
     organisation_id: true,
@@ -207,6 +219,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     error: true,
     created_at: true,
     metadata: true,
+    kind: true,
   },
   recording_upload: {
     id: true,

@@ -21,6 +21,7 @@ import { historyRoutes } from './http/history.ts';
 import { organisationRoutes } from './http/organisation.ts';
 import { recordingConfigurationRoutes } from './http/recording-configuration.ts';
 import { recordingRoutes } from './http/recordings.ts';
+import { callbackRoutes } from './http/callbacks.ts';
 import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
@@ -146,6 +147,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   api.use(consoleRoutes({ db, engine }));
   api.use(promptRoutes({ db }));
   api.use(historyRoutes({ db }));
+  api.use(callbackRoutes({ db }));
   api.use((_req, _res, next) => next(new AppError('not_found', 'No such API endpoint')));
   api.use(errorMiddleware(logger));
   app.use('/api', api);

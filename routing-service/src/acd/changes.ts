@@ -21,6 +21,8 @@ export class Changes {
   /** What to play to each call's customer (by call id; the last intent of the transaction wins). */
   readonly playbacks = new Map<string, PlaybackIntent>();
   readonly notices: { agentId: string; notice: Notice }[] = [];
+  /** Calls whose customer began a voicemail: their recording starts after commit. */
+  readonly voicemails = new Set<string>();
   earliestTimer: Date | null = null;
 
   timerScheduled(dueAt: Date): void {

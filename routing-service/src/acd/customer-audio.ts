@@ -8,6 +8,7 @@ import { assertUnreachable } from '@cc/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@cc/migrations';
 import type { Logger } from '../logger.ts';
+import { voicemailToneAudio } from '../prompts/prompts.ts';
 import { holdProgram } from './hold.ts';
 import type { MediaRooms } from './media.ts';
 import { transferProgram } from './transfer.ts';
@@ -25,9 +26,19 @@ export async function playToCustomer(
       case 'waiting':
         await media.play(roomId, peerId, { ...(await waitingProgram(db, intent.queueId, { callId: intent.callId })), version });
         return;
-      case 'last_message':
-        await media.play(roomId, peerId, { intro: [intent.audioHash], loop: null, interrupt: null, version });
+      case 'message':
+        await media.play(roomId, peerId, { intro: intent.audioHashes, loop: null, interrupt: null, version });
         return;
+      case 'voicemail': {
+        const tone = await voicemailToneAudio(db);
+        await media.play(roomId, peerId, {
+          intro: [...(intent.promptHash ? [intent.promptHash] : []), tone],
+          loop: null,
+          interrupt: null,
+          version,
+        });
+        return;
+      }
       case 'stop':
         await media.stopPlayback(roomId, peerId, version);
         return;

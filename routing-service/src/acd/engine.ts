@@ -36,6 +36,7 @@ import { hold, resume } from './hold.ts';
 import { transfer, transferTargets } from './transfer.ts';
 import { closedForCall, startWaiting, stopWaiting } from './waiting.ts';
 import { handleTimer } from './timer-events.ts';
+import { finishVoicemail, leavingVoicemail } from './voicemail.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
   holdReconnectGrace,
@@ -264,7 +265,8 @@ export class AcdEngine {
       switch (call.state) {
         case 'queued':
         case 'ringing':
-          await abandon(trx, changes, call, now);
+          if (leavingVoicemail(call)) await finishVoicemail(trx, changes, call, actor, now);
+          else await abandon(trx, changes, call, now);
           return;
         case 'connected':
         case 'on_hold':
@@ -386,6 +388,7 @@ export class AcdEngine {
       this.#deps.recordings?.ended(roomId);
     }
     for (const [callId, intent] of changes.playbacks) void playToCustomer(this.#deps, customerPeerId(callId), intent);
+    for (const callId of changes.voicemails) this.#deps.recordings?.voicemail(callId);
     const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
     if (awaitPublish) await published;
     if (!assign) return;

@@ -9,6 +9,8 @@ import type { Trx } from './db.ts';
 export interface CallRecordings {
   /** A call was answered: start recording it when its frozen settings say so. */
   connected(callId: string): void;
+  /** A caller began a voicemail (its session row is committed): record their leg. */
+  voicemail(callId: string): void;
   /** A call's room closes (the call ended): stop its recording and file the result. */
   ended(roomId: string): void;
 }

@@ -3,20 +3,23 @@
  * or while the away message plays outside working hours, a key of the call page's keypad
  * may trigger the action the queue configured for it. `callback` files a callback request
  * (SPEC §10, status `in_queue`) and ends the call: the customer need not wait on the line.
+ * `voicemail` lets the customer leave a message, which lands in the callback list (SPEC §9).
  */
 import type { Call, ResponseCodeContext } from '@cc/migrations';
+import { assertUnreachable } from '@cc/contracts';
 import { invalidTransition } from '../errors.ts';
-import { setAgentStatus } from './agent-status.ts';
+import { fileCallbackRequest } from './callback-requests.ts';
 import { eventOf } from './calls.ts';
 import type { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
-import { closeOffer, lockOpenOffers } from './ringing.ts';
+import { stopOffering } from './ringing.ts';
 import { recordEvent } from './timeline.ts';
-import { cancelTimers } from './timers.ts';
+import { startVoicemail } from './voicemail.ts';
 
 /** Which message a waiting call's keys answer, or null when no key does anything now. */
 export function keyContext(call: Pick<Call, 'state' | 'end_reason' | 'transfer_from_agent_id'>): ResponseCodeContext | null {
   if ((call.state !== 'queued' && call.state !== 'ringing') || call.transfer_from_agent_id) return null;
+  if (call.end_reason === 'voicemail') return null; // leaving a message: keys are part of it
   return call.end_reason === 'outside_hours' ? 'away' : 'announcement';
 }
 
@@ -32,28 +35,23 @@ export async function pressKey(trx: Trx, changes: Changes, call: Call, digit: st
         .executeTakeFirst()
     : undefined;
   if (!code || !context) throw invalidTransition('That key does nothing now.');
-  const identity = await trx
-    .selectFrom('conversation')
-    .select('customer_identity')
-    .where('id', '=', call.conversation_id)
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('callback_request')
-    .values({
-      organisation_id: call.organisation_id,
-      queue_id: call.queue_id,
-      conversation_id: call.conversation_id,
-      call_id: call.id,
-      customer_identity: identity.customer_identity,
-    })
-    .execute();
   await recordEvent(trx, eventOf(call, 'response_code', { type: 'customer', id: null }, now, { digit, context, action: code.action }));
-  // The call ends here: nobody rings for it any more.
-  for (const agentId of await lockOpenOffers(trx, call.id)) {
-    await closeOffer(trx, call.id, agentId, 'cancelled', now);
-    await setAgentStatus(trx, changes, agentId, 'available', null, now);
+  switch (code.action) {
+    case 'callback':
+      await requestCallback(trx, changes, call, now);
+      return;
+    case 'voicemail':
+      await startVoicemail(trx, changes, call, { digit, context }, now);
+      return;
+    default:
+      assertUnreachable(code.action);
   }
-  for (const kind of ['ring_timeout', 'max_wait', 'waiting_end'] as const) await cancelTimers(trx, call.id, kind);
+}
+
+/** The caller asked to be called back: the request is filed and the call ends here. */
+async function requestCallback(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
+  await fileCallbackRequest(trx, call, null);
+  await stopOffering(trx, changes, call, now);
   await trx
     .updateTable('call')
     .set({ state: 'ended', ended_at: now, end_reason: 'callback_requested' })

@@ -163,6 +163,18 @@ export async function closeOffer(
     .execute();
 }
 
+/**
+ * The call leaves its queue for good (a callback was requested, a voicemail begins): the agents
+ * it rings are freed, and its ring, maximum-wait and waiting-end timers are dropped.
+ */
+export async function stopOffering(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
+  for (const agentId of await lockOpenOffers(trx, call.id)) {
+    await closeOffer(trx, call.id, agentId, 'cancelled', now);
+    await setAgentStatus(trx, changes, agentId, 'available', null, now);
+  }
+  for (const kind of ['ring_timeout', 'max_wait', 'waiting_end'] as const) await cancelTimers(trx, call.id, kind);
+}
+
 export async function abandon(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
   await trx.updateTable('call').set({ state: 'abandoned', ended_at: now, end_reason: 'customer_left' }).where('id', '=', call.id).execute();
   await cancelTimers(trx, call.id, 'ring_timeout');

@@ -12,6 +12,7 @@ import type { Trx } from './db.ts';
 import { abandon, lockOpenOffers, stopRinging } from './ringing.ts';
 import { recordEvent, SYSTEM } from './timeline.ts';
 import { maxWaitReached, waitingEnded } from './waiting.ts';
+import { finishVoicemail, leavingVoicemail } from './voicemail.ts';
 import { endConnectedCall, finishWrapUp } from './wrap-up.ts';
 
 export async function handleTimer(trx: Trx, changes: Changes, timer: Timer, now: Date): Promise<void> {
@@ -67,7 +68,9 @@ async function customerGone(trx: Trx, changes: Changes, callId: string, now: Dat
   switch (call?.state) {
     case 'queued':
     case 'ringing':
-      await abandon(trx, changes, call, now);
+      // A caller who goes away while leaving a message has left it.
+      if (leavingVoicemail(call)) await finishVoicemail(trx, changes, call, SYSTEM, now);
+      else await abandon(trx, changes, call, now);
       return;
     case 'connected':
     case 'on_hold':

@@ -16,16 +16,20 @@ import { recordEvent, SYSTEM } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 import { builtInMusicAudio } from '../prompts/prompts.ts';
 import { placeAudio, waitingPlaces, type WaitingPlace } from './queue-position.ts';
+import { finishVoicemail } from './voicemail.ts';
 
 /** What to play to a call's customer after the commit; `version` orders it among the call's others. */
 export type PlaybackIntent = { roomId: string; version: number } & (
   | { kind: 'waiting'; queueId: string; callId: string }
-  | { kind: 'last_message'; audioHash: string }
+  /** Prompts played once, in order, then silence: the last message, the away message, the voicemail tone. */
+  | { kind: 'message'; audioHashes: string[] }
   | { kind: 'stop' }
   /** On hold: the customer is isolated and hears the hold configuration. */
   | { kind: 'hold'; queueId: string }
   /** Back from hold (or a transfer that came back): silence, and the two sides hear each other again. */
   | { kind: 'resume' }
+  /** A voicemail begins: the queue's voicemail prompt (if any), then the tone. */
+  | { kind: 'voicemail'; promptHash: string | null }
   /** A transfer rings: the customer is not isolated and hears the transfer message and music. */
   | { kind: 'transfer'; organisationId: string }
 );
@@ -81,7 +85,7 @@ export async function closedForCall(trx: Trx, changes: Changes, call: Call, now:
   await trx.updateTable('call').set({ waiting_ends_at: endsAt, end_reason: 'outside_hours' }).where('id', '=', call.id).execute();
   await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.time_zone }));
   if (hours.hash) {
-    changes.playbacks.set(call.id, { kind: 'last_message', audioHash: hours.hash, roomId: call.room_id, version: call.playback_version });
+    changes.playbacks.set(call.id, { kind: 'message', audioHashes: [hours.hash], roomId: call.room_id, version: call.playback_version });
   }
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,
@@ -154,7 +158,7 @@ export async function maxWaitReached(trx: Trx, changes: Changes, call: Call, now
     trx,
     eventOf(call, 'max_wait_reached', SYSTEM, now, { waitedSeconds: (now.getTime() - call.queued_at.getTime()) / 1000 }),
   );
-  await intend(trx, changes, call, last ? { kind: 'last_message', audioHash: last.hash } : { kind: 'stop' });
+  await intend(trx, changes, call, last ? { kind: 'message', audioHashes: [last.hash] } : { kind: 'stop' });
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,
     kind: 'waiting_end',
@@ -165,9 +169,17 @@ export async function maxWaitReached(trx: Trx, changes: Changes, call: Call, now
   changes.calls.add(call.id);
 }
 
-/** The last message (or the away message) has played: the call ends as `timed_out` (or `ended`, outside hours). */
+/**
+ * The last message (or the away message) has played: the call ends as `timed_out` (or `ended`,
+ * outside hours). For a voicemail, the longest message was reached.
+ */
 export async function waitingEnded(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {
   if (call.state !== 'queued' || !call.waiting_ends_at) return;
+  if (call.end_reason === 'voicemail') {
+    // The longest message was reached.
+    await finishVoicemail(trx, changes, call, SYSTEM, now);
+    return;
+  }
   if (call.end_reason === 'outside_hours') {
     await trx.updateTable('call').set({ state: 'ended', ended_at: now }).where('id', '=', call.id).execute();
     await recordEvent(trx, eventOf(call, 'call_ended', SYSTEM, now, { reason: 'outside_hours', talkSeconds: 0 }));

@@ -1,6 +1,6 @@
 /**
  * Each queue's waiting strategy (SPEC §8): greeting, music, announcement every N s, maximum
- * wait with a last message. A queue without a saved strategy has the defaults (music only).
+ * wait with a last message, response codes and voicemail. A queue without a saved strategy has the defaults (music only).
  * Prompts are the organisation's own; another organisation's prompt id is refused.
  */
 import { DEFAULT_WAITING_STRATEGY, type WaitingStrategyView } from '@cc/contracts';
@@ -38,6 +38,8 @@ function toView(row: WaitingStrategy | undefined, responseCodes: ResponseCodes):
     maxWaitEnabled: row.max_wait_enabled,
     maxWaitSeconds: row.max_wait_seconds,
     lastMessagePromptId: row.last_message_prompt_id,
+    voicemailPromptId: row.voicemail_prompt_id,
+    voicemailMaxSeconds: row.voicemail_max_seconds,
   };
 }
 
@@ -71,6 +73,7 @@ export async function setWaitingStrategy(
     strategy.musicPromptId,
     strategy.announcementPromptId,
     strategy.lastMessagePromptId,
+    strategy.voicemailPromptId,
   ]);
   const values = {
     greeting_enabled: strategy.greetingEnabled,
@@ -86,6 +89,8 @@ export async function setWaitingStrategy(
     max_wait_seconds: strategy.maxWaitSeconds,
     last_message_prompt_id: strategy.lastMessagePromptId,
     digit_wait_seconds: strategy.digitWaitSeconds,
+    voicemail_prompt_id: strategy.voicemailPromptId,
+    voicemail_max_seconds: strategy.voicemailMaxSeconds,
   };
   return db.transaction().execute(async (trx) => {
     const row = await trx

@@ -163,6 +163,27 @@ export function builtInMusicWav(): Buffer {
       samples[index] = (samples[index] as number) + 0.18 * envelope * tone;
     }
   }
+  return wav(samples, rate);
+}
+
+/** VOICEMAIL_TONE_HZ for half a second, then half a second of silence before the caller speaks. */
+export const VOICEMAIL_TONE_HZ = 1000;
+
+/** The voicemail tone ("please speak after the tone"). */
+export function voicemailToneWav(): Buffer {
+  const rate = 48_000;
+  const samples = new Float32Array(rate);
+  const length = rate / 2;
+  for (let i = 0; i < length; i += 1) {
+    // 5 ms ramps at each end: no click.
+    const envelope = Math.min(1, i / 240, (length - i) / 240);
+    samples[i] = 0.4 * envelope * Math.sin((2 * Math.PI * VOICEMAIL_TONE_HZ * i) / rate);
+  }
+  return wav(samples, rate);
+}
+
+/** 16-bit mono PCM WAV of `samples` (-1..1). */
+function wav(samples: Float32Array, rate: number): Buffer {
   const pcm = Buffer.alloc(samples.length * 2);
   samples.forEach((value, i) => pcm.writeInt16LE(Math.round(Math.max(-1, Math.min(1, value)) * 32767), i * 2));
   const header = Buffer.alloc(44);

@@ -18,7 +18,7 @@ import {
 import type { Database, Prompt } from '@cc/migrations';
 import type { Db } from '../acd/db.ts';
 import { AppError, notFound } from '../errors.ts';
-import { builtInMusicWav, checkAudioFile, speak, toOggOpus, voices } from './audio.ts';
+import { builtInMusicWav, checkAudioFile, speak, toOggOpus, voicemailToneWav, voices } from './audio.ts';
 
 export type Speech = Required<Omit<SpeechPromptRequest, 'name'>>;
 
@@ -110,26 +110,37 @@ export async function speechAudio(db: Db, organisationId: string, speech: Speech
   return hash;
 }
 
-let builtInMusic: Promise<Buffer> | undefined;
-/** The built-in music's hash once stored, per database (every waiting call asks for it). */
-const builtInMusicStored = new WeakMap<object, Promise<string>>();
+/** Built-in sounds, synthesised here (no third-party recording ships): the hold music and the voicemail tone. */
+const BUILT_IN_SOUNDS = { music: builtInMusicWav, tone: voicemailToneWav } as const;
+type BuiltInSound = keyof typeof BUILT_IN_SOUNDS;
+const builtInOgg = new Map<BuiltInSound, Promise<Buffer>>();
+/** Each built-in sound's hash once stored, per database (every waiting call asks for the music). */
+const builtInStored = new WeakMap<object, Map<BuiltInSound, Promise<string>>>();
 
-/** The built-in hold music's audio hash (synthesised and stored on first use; the same on every machine). */
-export function builtInMusicAudio(db: Db): Promise<string> {
-  let stored = builtInMusicStored.get(db);
-  if (!stored) {
-    builtInMusic ??= toOggOpus(builtInMusicWav());
-    const music = builtInMusic;
-    stored = music.then((ogg) => storeAudio(db, ogg));
-    stored.catch(() => {
+/** A built-in sound's audio hash (synthesised and stored on first use; the same on every machine). */
+function builtInAudio(db: Db, sound: BuiltInSound): Promise<string> {
+  let stored = builtInStored.get(db);
+  if (!stored) builtInStored.set(db, (stored = new Map<BuiltInSound, Promise<string>>()));
+  let hash = stored.get(sound);
+  if (!hash) {
+    let ogg = builtInOgg.get(sound);
+    if (!ogg) builtInOgg.set(sound, (ogg = toOggOpus(BUILT_IN_SOUNDS[sound]())));
+    const made = ogg;
+    hash = made.then((audio) => storeAudio(db, audio));
+    hash.catch(() => {
       // Not remembered when it failed: the next call tries again.
-      if (builtInMusic === music) builtInMusic = undefined;
-      builtInMusicStored.delete(db);
+      if (builtInOgg.get(sound) === made) builtInOgg.delete(sound);
+      stored.delete(sound);
     });
-    builtInMusicStored.set(db, stored);
+    stored.set(sound, hash);
   }
-  return stored;
+  return hash;
 }
+
+/** The built-in hold music's audio hash. */
+export const builtInMusicAudio = (db: Db): Promise<string> => builtInAudio(db, 'music');
+/** The voicemail tone's audio hash: the caller speaks after it. */
+export const voicemailToneAudio = (db: Db): Promise<string> => builtInAudio(db, 'tone');
 
 function toView(row: Prompt & { duration_ms: number }): PromptView {
   return {
@@ -262,6 +273,7 @@ export async function deletePrompt(db: Kysely<Database>, organisationId: string,
         eb('waiting_strategy.music_prompt_id', '=', id),
         eb('waiting_strategy.announcement_prompt_id', '=', id),
         eb('waiting_strategy.last_message_prompt_id', '=', id),
+        eb('waiting_strategy.voicemail_prompt_id', '=', id),
       ]),
     )
     .execute();

@@ -128,4 +128,30 @@ describe('call recording (SPEC §13)', () => {
     );
     agent.socket.close();
   });
+
+  test('a voicemail records the customer leg alone, kept on local disk even where calls are not recorded', async () => {
+    const org = await seed(ctx(), { agents: [{ name: 'Sam Supervisor', role: 'supervisor' }] });
+    const cookie = await login(ctx(), org.emails[0] ?? '');
+    await media.t.db.insertInto('working_hours').values({ queue_id: org.defaultQueueId, enabled: true, weekly: '[]' }).execute();
+    await media.t.db
+      .insertInto('response_code')
+      .values({ queue_id: org.defaultQueueId, context: 'away', digit: '3', action: 'voicemail' })
+      .execute();
+    await media.t.db.insertInto('waiting_strategy').values({ queue_id: org.defaultQueueId, digit_wait_seconds: 20 }).execute();
+    const { token } = await createLink(ctx(), cookie, { type: 'one_time', routing: 'routing_rules', identity: '+44 20 7946 0444' });
+    const customer = await CustomerClient.connect(ctx(), token);
+    const { call } = await customer.start();
+    assert.ok((await customer.request('call:digit', { digit: '3' })).ok);
+    await customer.waitFor((view) => view.endReason === 'voicemail');
+    assert.ok((await customer.request('call:hangup', {})).ok);
+    customer.socket.close();
+    // The Socket.IO customer sends no audio: the one leg is filed, as failed.
+    assert.deepEqual(await recordingRows(call.callId), ['customer:failed:This leg carried no audio']);
+    const row = await media.t.db
+      .selectFrom('recording')
+      .select(['kind', 'agent_id', 'storage'])
+      .where('call_id', '=', call.callId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row, { kind: 'voicemail', agent_id: null, storage: 'local' });
+  });
 });

@@ -29,6 +29,11 @@ export interface CallRecorderDeps {
 }
 
 const LIVE_STATES = new Set(['connected', 'on_hold']);
+/** Who a voicemail's file names as its agent (SPEC §13 names: `<conversation>_<agent>_<end user>_<start>`). */
+export const VOICEMAIL_AGENT_NAME = 'Voicemail';
+
+const endUserOf = (row: { contactName: string | null; customer_identity: string }) =>
+  row.contactName ? `${row.contactName} ${row.customer_identity}` : row.customer_identity;
 
 export class CallRecorder implements CallRecordings {
   readonly #deps: CallRecorderDeps;
@@ -41,6 +46,10 @@ export class CallRecorder implements CallRecordings {
 
   connected(callId: string): void {
     this.#enqueue(callId, () => this.#start(callId));
+  }
+
+  voicemail(callId: string): void {
+    this.#enqueue(callId, () => this.#startVoicemail(callId));
   }
 
   ended(roomId: string): void {
@@ -63,7 +72,7 @@ export class CallRecorder implements CallRecordings {
   }
 
   async #start(callId: string): Promise<void> {
-    const { db, sfu, composer, clock, logger } = this.#deps;
+    const { db, clock } = this.#deps;
     const call = await db
       .selectFrom('call as c')
       .innerJoin('call_recording_settings as s', 's.call_id', 'c.id')
@@ -103,25 +112,67 @@ export class CallRecorder implements CallRecordings {
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return;
-    const log = logger.child({ callId, recordingId, conversationId: call.conversation_id, agentId: call.agent_id });
-    const request: ComposerStart = {
+    await this.#capture(call.room_id, {
       recordingId,
       organisationId: call.organisation_id,
       storage: call.storage,
       callId: call.id,
       conversationId: call.conversation_id,
       agentName: call.agentName ?? 'agent',
-      endUser: call.contactName ? `${call.contactName} ${call.customer_identity}` : call.customer_identity,
+      endUser: endUserOf(call),
       composition: call.composition,
       legs: [
         { role: 'agent', peerId: call.agent_id, kind: 'audio' },
         { role: 'customer', peerId: customerPeerId(call.id), kind: 'audio' },
       ],
-    };
+    });
+  }
+
+  /** A voicemail: the session row was committed with the call's change; only the customer's leg is recorded. */
+  async #startVoicemail(callId: string): Promise<void> {
+    const { db } = this.#deps;
+    const session = await db
+      .selectFrom('recording_session as rs')
+      .innerJoin('call as c', 'c.id', 'rs.call_id')
+      .innerJoin('conversation as conv', 'conv.id', 'c.conversation_id')
+      .leftJoin('contact as ct', 'ct.id', 'conv.contact_id')
+      .leftJoin('call_recording_settings as s', 's.call_id', 'c.id')
+      .select([
+        'rs.id',
+        'c.organisation_id',
+        'c.conversation_id',
+        'c.room_id',
+        's.storage',
+        'conv.customer_identity',
+        'ct.name as contactName',
+      ])
+      .where('rs.call_id', '=', callId)
+      .where('rs.kind', '=', 'voicemail')
+      .where('rs.state', '=', 'recording')
+      .executeTakeFirst();
+    if (!session) return; // over already (the caller hung up at once)
+    await this.#capture(session.room_id, {
+      recordingId: session.id,
+      organisationId: session.organisation_id,
+      // Voicemails are kept even where calls are not recorded: in the organisation's storage, else on local disk.
+      storage: session.storage ?? 'local',
+      callId,
+      conversationId: session.conversation_id,
+      agentName: VOICEMAIL_AGENT_NAME,
+      endUser: endUserOf(session),
+      composition: 'per_leg',
+      legs: [{ role: 'customer', peerId: customerPeerId(callId), kind: 'audio' }],
+    });
+  }
+
+  /** Opens the composer's ports for the legs and points the SFU's tap at them. */
+  async #capture(roomId: string, request: ComposerStart): Promise<void> {
+    const { sfu, composer, logger } = this.#deps;
+    const log = logger.child({ callId: request.callId, recordingId: request.recordingId, conversationId: request.conversationId });
     try {
       const session = await composer.start(request);
-      await sfu.startRecording(call.room_id, {
-        recordingId,
+      await sfu.startRecording(roomId, {
+        recordingId: request.recordingId,
         legs: session.legs.map(({ peerId, kind, ip, port }) => ({ peerId, kind, ip, port })),
       });
       log.info('recording started');
@@ -142,16 +193,24 @@ export class CallRecorder implements CallRecordings {
       .whereRef('c.id', '=', 'rs.call_id')
       .where('c.room_id', '=', roomId)
       .where('rs.state', '=', 'recording')
-      .returning(['rs.id', 'rs.organisation_id', 'rs.call_id', 'rs.agent_id', 'c.conversation_id'])
+      .returning(['rs.id', 'rs.organisation_id', 'rs.call_id', 'rs.agent_id', 'rs.kind', 'c.conversation_id'])
       .executeTakeFirst();
     if (!session) return;
-    const settings = await db
+    const frozen = await db
       .selectFrom('call_recording_settings')
       .select(['composition', 'storage'])
       .where('call_id', '=', session.call_id)
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    // A voicemail is the customer's leg alone, kept whatever the call recording settings say.
+    const settings =
+      session.kind === 'voicemail' ? { composition: 'per_leg' as const, storage: frozen?.storage ?? ('local' as const) } : frozen;
+    if (!settings) return;
     const legs: (RecordingLegRole | 'merged')[] =
-      settings.composition === 'merged' ? ['agent', 'customer', 'merged'] : ['agent', 'customer'];
+      session.kind === 'voicemail'
+        ? ['customer']
+        : settings.composition === 'merged'
+          ? ['agent', 'customer', 'merged']
+          : ['agent', 'customer'];
     await db
       .insertInto('recording')
       .values(
@@ -162,6 +221,7 @@ export class CallRecorder implements CallRecordings {
           conversation_id: session.conversation_id,
           agent_id: session.agent_id,
           leg,
+          kind: session.kind,
           channel_layout: leg === 'merged' ? ('stereo_agent_left_customer_right' as const) : ('mono' as const),
           status: 'processing' as const,
           storage: settings.storage,

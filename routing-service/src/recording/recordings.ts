@@ -1,7 +1,8 @@
 /**
  * Recordings for the desktop (SPEC §13): lists, the stored file and its metadata, deletion.
- * Scoped to one organisation; an agent sees only their own recordings (a recording of another
- * agent is "not found", never "forbidden", so ids reveal nothing). Deleting removes the file
+ * Scoped to one organisation; an agent sees only their own recordings and the voicemails left in
+ * their queues (a recording of another agent is "not found", never "forbidden", so ids reveal
+ * nothing). Deleting removes the file
  * from its storage for good and leaves an audit record (who, when, which file) that expires
  * with the organisation's retention period.
  */
@@ -20,13 +21,16 @@ export interface RecordingsDeps {
   now: () => Date;
 }
 
-function summaries(db: Kysely<Database>, viewer: RecordingViewer) {
+export function summaries(db: Kysely<Database>, viewer: RecordingViewer) {
   let select = db
     .selectFrom('recording as r')
     .innerJoin('call as c', 'c.id', 'r.call_id')
     .leftJoin('user_account as u', 'u.id', 'r.agent_id')
     .leftJoin('queue as q', 'q.id', 'c.queue_id')
+    .innerJoin('conversation as conv', 'conv.id', 'r.conversation_id')
     .select([
+      'r.kind',
+      'conv.customer_identity',
       'r.id',
       'r.organisation_id',
       'r.call_id',
@@ -48,13 +52,24 @@ function summaries(db: Kysely<Database>, viewer: RecordingViewer) {
       'r.created_at',
     ])
     .where('r.organisation_id', '=', viewer.organisationId);
-  if (viewer.role === 'agent') select = select.where('r.agent_id', '=', viewer.id);
+  if (viewer.role === 'agent') {
+    // Their own calls, and the voicemails left in their queues (nobody's own: the queue's agents call back).
+    select = select.where((eb) =>
+      eb.or([
+        eb('r.agent_id', '=', viewer.id),
+        eb.and([
+          eb('r.kind', '=', 'voicemail'),
+          eb('c.queue_id', 'in', eb.selectFrom('queue_member').select('queue_id').where('agent_id', '=', viewer.id)),
+        ]),
+      ]),
+    );
+  }
   return select;
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof summaries>['executeTakeFirstOrThrow']>>;
 
-function toSummary(row: Row): RecordingSummary {
+export function toSummary(row: Row): RecordingSummary {
   return {
     id: row.id,
     callId: row.call_id,
@@ -72,6 +87,8 @@ function toSummary(row: Row): RecordingSummary {
     bytes: row.bytes === null ? null : Number(row.bytes),
     error: row.error,
     createdAt: row.created_at.toISOString(),
+    kind: row.kind,
+    customerIdentity: row.customer_identity,
   };
 }
 

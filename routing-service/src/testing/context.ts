@@ -336,18 +336,23 @@ export class CustomerClient {
 
   /** Resolves with the first state `state` this customer was told, waiting for it if need be. */
   waitForState(state: CustomerCallView['state'], timeoutMs = 10_000): Promise<CustomerCallView> {
-    const found = this.states.find((s) => s.state === state);
+    return this.waitFor((s) => s.state === state, timeoutMs, state);
+  }
+
+  /** Resolves with the first view this customer was told that `predicate` accepts, waiting for it if need be. */
+  waitFor(predicate: (s: CustomerCallView) => boolean, timeoutMs = 10_000, what = 'the expected state'): Promise<CustomerCallView> {
+    const found = this.states.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const waiter = (s: CustomerCallView) => {
-        if (s.state !== state) return;
+        if (!predicate(s)) return;
         this.#waiters.delete(waiter);
         clearTimeout(timer);
         resolve(s);
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
-        reject(new Error(`customer never saw ${state}; saw ${this.states.map((s) => s.state).join(',')}`));
+        reject(new Error(`customer never saw ${what}; saw ${this.states.map((s) => s.state).join(',')}`));
       }, timeoutMs);
       this.#waiters.add(waiter);
     });

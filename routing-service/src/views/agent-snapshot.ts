@@ -5,6 +5,7 @@ import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../acd/db.ts';
 import { waitingPlaces } from '../acd/queue-position.ts';
 import { keyContext } from '../acd/response-codes.ts';
+import { leavingVoicemail } from '../acd/voicemail.ts';
 import { identifyCaller } from '../acd/callers.ts';
 
 /**
@@ -142,6 +143,10 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
   };
 }
 
+/** The end reasons the customer's page explains. */
+const CUSTOMER_END_REASONS = new Set<string | null>(['outside_hours', 'max_wait', 'callback_requested', 'voicemail']);
+const toldCustomer = (reason: string | null): reason is NonNullable<CustomerCallView['endReason']> => CUSTOMER_END_REASONS.has(reason);
+
 /**
  * What the customer's page shows of their call. `place`: also their position and estimated
  * wait while waiting (a query over the queue, so only for replies and the periodic place
@@ -159,6 +164,7 @@ export async function customerCallView(db: Db, callId: string, options: { place?
       'c.transfer_from_agent_id',
       'c.end_reason',
       'c.queue_id',
+      'c.waiting_ends_at',
       // The keys of the message the call is waiting in, in the same round trip.
       sql<string[]>`array(select r.digit from response_code r where r.queue_id = c.queue_id
         and r.context = case when c.end_reason = 'outside_hours' then 'away' else 'announcement' end order by r.digit)`.as('keys'),
@@ -176,10 +182,8 @@ export async function customerCallView(db: Db, callId: string, options: { place?
     media: row.media,
     agentName: row.state === 'connected' || row.state === 'on_hold' ? firstName : null,
     transferring: row.transfer_from_agent_id !== null,
-    endReason:
-      row.end_reason === 'outside_hours' || row.end_reason === 'max_wait' || row.end_reason === 'callback_requested'
-        ? row.end_reason
-        : null,
+    endReason: toldCustomer(row.end_reason) ? row.end_reason : null,
+    voicemailEndsAt: leavingVoicemail(row) ? (row.waiting_ends_at?.toISOString() ?? null) : null,
     keys: keyContext(row) ? row.keys : [],
   };
 }

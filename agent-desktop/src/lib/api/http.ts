@@ -49,6 +49,15 @@ export async function api<T>(
   return json as T;
 }
 
+/** `path?key=value&…` with the filters that are set (empty strings and undefined are left out). */
+export function withQuery(path: string, params: Readonly<Record<string, string | undefined>>): string {
+  const query = Object.entries(params)
+    .filter((entry): entry is [string, string] => Boolean(entry[1]))
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    .join('&');
+  return query ? `${path}?${query}` : path;
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error && error.message) return error.message;
   return 'Something went wrong. Please try again.';

@@ -14,7 +14,7 @@ import {
   type ConsoleAgent,
   type SessionUser,
 } from '@cc/contracts';
-import { api, errorMessage } from '$lib/api/http';
+import { api, errorMessage, withQuery } from '$lib/api/http';
 import { localDayStart } from '$lib/format';
 import type { QueueOption } from './call-links.svelte';
 
@@ -33,13 +33,6 @@ export interface HistoryFilters {
 }
 
 const NO_FILTERS: HistoryFilters = { queueId: '', agentId: '', state: '', from: '', to: '' };
-
-function queryString(params: CallHistoryParams): string {
-  return Object.entries(params)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
-    .join('&');
-}
 
 /** The filters' options: the queues, and the agents for those who see every agent's (none on failure). */
 export async function filterOptions(seesAll: boolean): Promise<{ queues: QueueOption[]; agents: ConsoleAgent[] }> {
@@ -168,9 +161,8 @@ export class CallHistory {
   async #fetch(before: string | null): Promise<void> {
     this.#loading = true;
     this.#error = null;
-    const query = queryString({ ...this.#applied, ...(before ? { before } : {}) });
     try {
-      const page = await api<CallHistoryPage>('GET', `/calls?${query}`);
+      const page = await api<CallHistoryPage>('GET', withQuery('/calls', { ...this.#applied, ...(before ? { before } : {}) }));
       this.#calls = before ? [...this.#calls, ...page.calls] : page.calls;
       this.#nextCursor = page.nextCursor;
       this.#loaded = true;

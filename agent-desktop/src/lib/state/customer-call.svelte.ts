@@ -18,7 +18,9 @@ import { io, type Socket } from 'socket.io-client';
 import { api, errorMessage } from '$lib/api/http';
 import { AckError, request } from '$lib/api/socket';
 import { CONNECTION_LOST, getLocalMedia, MediaPermissionError, MediaSession } from '$lib/media';
+import { formatDuration, secondsUntil } from '$lib/format';
 import { CallMediaState } from './call-media-state.svelte';
+import { clock } from './clock.svelte';
 
 type CustomerSocket = Socket<CustomerServerToClientEvents, CustomerClientToServerEvents>;
 
@@ -107,6 +109,7 @@ export class CustomerCall {
     switch (call.state) {
       case 'queued':
       case 'ringing':
+        if (call.endReason === 'voicemail') return 'Recording your message';
         if (call.endReason === 'outside_hours') return 'We are closed at the moment';
         return call.transferring ? 'Transferring your call…' : 'Waiting for an agent…';
       case 'connected':
@@ -131,11 +134,20 @@ export class CustomerCall {
     return call.estimatedWaitSeconds === null ? place : `${place} · about ${minutes} min wait`;
   }
 
+  /** While the caller leaves a voicemail: what to do, and how long the message may still be. */
+  get voicemailText(): string | null {
+    const endsAt = this.#call?.voicemailEndsAt;
+    if (this.#phase !== 'active' || !endsAt) return null;
+    const left = secondsUntil(endsAt, clock.now);
+    return `Speak after the tone, then hang up when you are done · ${formatDuration(left * 1000)} left`;
+  }
+
   /** Why the call ended, when the customer should know more than "Call ended". */
   get endNote(): string | null {
     if (this.#phase !== 'ended') return null;
     if (this.#call?.state === 'timed_out') return 'No agent could take your call in time. Please try again later.';
     if (this.#call?.endReason === 'callback_requested') return 'Thank you. We will call you back.';
+    if (this.#call?.endReason === 'voicemail') return 'Thank you. Your message has been recorded; we will call you back.';
     if (this.#call?.endReason === 'outside_hours') return 'We are closed at the moment. Please call again during our opening hours.';
     return null;
   }

@@ -5,7 +5,7 @@
  * supervisors and admins may delete.
  */
 import type { ConsoleAgent, RecordingDeletionRecord, RecordingSummary, SessionUser } from '@cc/contracts';
-import { api, errorMessage } from '$lib/api/http';
+import { api, errorMessage, withQuery } from '$lib/api/http';
 import type { QueueOption } from './call-links.svelte';
 import { localDayStart } from '$lib/format';
 import { filterOptions, seesAllCalls } from './call-history.svelte';
@@ -84,12 +84,8 @@ export class RecordingList {
     clearTimeout(this.#poll);
     this.#loading = true;
     this.#error = null;
-    const query = Object.entries(this.#filter)
-      .filter((entry): entry is [string, string] => Boolean(entry[1]))
-      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
-      .join('&');
     try {
-      this.#items = await api<RecordingSummary[]>('GET', `/recordings${query ? `?${query}` : ''}`);
+      this.#items = await api<RecordingSummary[]>('GET', withQuery('/recordings', this.#filter));
       this.#loaded = true;
     } catch (error) {
       this.#error = errorMessage(error);

@@ -25,11 +25,20 @@ export function timelineLabel(event: CallTimelineEvent): string {
       // The customer's connection dropped and they did not come back within the reconnect grace.
       if (event.data['reason'] === 'customer_lost') return 'Ended: the customer’s connection was lost';
       if (event.data['reason'] === 'outside_hours') return 'Ended: outside working hours';
+      if (event.data['reason'] === 'voicemail')
+        return event.actorType === 'customer' ? 'Voicemail left' : 'Voicemail left (longest message reached)';
+      if (event.data['reason'] === 'callback_requested') return 'Ended: callback requested';
       return event.actorType === 'customer' ? 'Ended by customer' : event.actorType === 'agent' ? `Ended by ${who}` : 'Ended';
     case 'call_abandoned':
       return 'Customer left before an answer';
     case 'outside_hours':
       return 'Outside working hours: away message';
+    case 'response_code':
+      return `Customer pressed ${String(event.data['digit'])}`;
+    case 'voicemail_started': {
+      const max = event.data['maxSeconds'];
+      return typeof max === 'number' ? `Leaving a voicemail (at most ${max} s)` : 'Leaving a voicemail';
+    }
     case 'call_transferred':
       return event.data['toQueueId'] ? `Transferred to a queue by ${who}` : `Transferred by ${who} to ${agent}`;
     case 'transfer_failed':
