@@ -2,9 +2,12 @@
  * Blind transfer (SPEC §6) from the agent desktop: the first agent leaves at once (wrap-up),
  * the customer hears the transfer music while the second agent's pop-up says "Transfer", and
  * both then hear each other; a transfer nobody answers comes back to the first agent with a
- * warning, and their media is back.
+ * warning, and their media is back. A recorded transfer gives four leg files (SPEC §13):
+ * customer + first agent, then customer + second agent, each with sound.
  */
+import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { decode, energy, probe } from '@cc/recording-composer/testing/audio';
 import { listen, samples, SOUND_RMS, type AudioSample } from '../fixtures/audio.ts';
 import { createLinkInDesktop, expect, expectMediaFlowing, setStatus, test } from '../fixtures/center.ts';
 
@@ -32,12 +35,17 @@ async function transferTo(agent: Page, name: string): Promise<void> {
   await panel.getByRole('button', { name: `Transfer to ${name}` }).click();
 }
 
-test('transfer to an agent: music for the customer while the transfer rings, then the second agent talks with them', async ({
+test('transfer to an agent: music for the customer while the transfer rings, then the second agent talks with them; one recording per segment', async ({
   seedOrg,
   agentPage,
   customerPage,
+  db,
 }) => {
   const org = await seedOrg({ agents: [{ name: 'Ada Agent' }, { name: 'Bob Agent' }] });
+  await db
+    .insertInto('recording_configuration')
+    .values({ organisation_id: org.organisationId, enabled: true, composition: 'per_leg' })
+    .execute();
   const ada = await agentPage(org.agents[0]?.email ?? '');
   const bob = await agentPage(org.agents[1]?.email ?? '');
   const url = await createLinkInDesktop(ada, { identity: 'carol@example.test', routeTo: 'Me' });
@@ -60,6 +68,30 @@ test('transfer to an agent: music for the customer while the transfer rings, the
   await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Connected with Bob/);
   await expectMediaFlowing(bob, 'audio');
   await expectMediaFlowing(customer, 'audio');
+
+  // Four leg files: customer + Ada, then customer + Bob; every one carries sound.
+  await customer.getByRole('button', { name: 'Hang up' }).click();
+  const legs = () =>
+    db
+      .selectFrom('recording as r')
+      .innerJoin('call as c', 'c.id', 'r.call_id')
+      .innerJoin('recording_session as s', 's.id', 'r.session_id')
+      .leftJoin('user_account as u', 'u.id', 'r.agent_id')
+      .select(['u.name', 'r.leg', 'r.status', 'r.file_name'])
+      .where('c.organisation_id', '=', org.organisationId)
+      .orderBy('s.started_at')
+      .orderBy('r.leg')
+      .execute();
+  await expect
+    .poll(async () => (await legs()).map((r) => `${r.name ?? ''} ${r.leg} ${r.status}`), { timeout: 15_000 })
+    .toEqual(['Ada Agent agent ready', 'Ada Agent customer ready', 'Bob Agent agent ready', 'Bob Agent customer ready']);
+  for (const leg of await legs()) {
+    const file = path.join(process.env.E2E_DATA_DIR ?? '', 'recordings', leg.file_name ?? '');
+    expect((await probe(file)).codec).toBe('opus');
+    const [channel] = await decode(file, 1);
+    expect(Math.max(...energy(channel ?? new Int16Array())), `${leg.name ?? ''} ${leg.leg}`).toBeGreaterThan(1000);
+  }
+  expect((await legs()).map((r) => r.file_name?.split('_')[1])).toEqual(['Ada-Agent', 'Ada-Agent', 'Bob-Agent', 'Bob-Agent']);
 });
 
 test('a transfer nobody answers comes back to the first agent, with a warning and the media back', async ({

@@ -21,6 +21,12 @@ export class Changes {
   /** What to play to each call's customer (by call id; the last intent of the transaction wins). */
   readonly playbacks = new Map<string, PlaybackIntent>();
   readonly notices: { agentId: string; notice: Notice }[] = [];
+  /**
+   * Calls whose agent segment ended (a transfer took the call from its agent) or began (an
+   * answer, or a failed transfer back to the first agent): each segment is recorded on its own.
+   */
+  readonly segmentsEnded = new Set<string>();
+  readonly segmentsStarted = new Set<string>();
   /** Calls whose customer began a voicemail: their recording starts after commit. */
   readonly voicemails = new Set<string>();
   earliestTimer: Date | null = null;

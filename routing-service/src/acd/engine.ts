@@ -208,9 +208,9 @@ export class AcdEngine {
       await setAgentStatus(trx, changes, agentId, 'on_call', null, now);
       await recordEvent(trx, eventOf(call, 'call_answered', { type: 'agent', id: agentId }, now));
       changes.calls.add(callId);
+      changes.segmentsStarted.add(callId);
       return call;
     });
-    this.#deps.recordings?.connected(callId);
     return this.joinFor(call, { agentId, name: agentName });
   }
 
@@ -388,6 +388,9 @@ export class AcdEngine {
       this.#deps.recordings?.ended(roomId);
     }
     for (const [callId, intent] of changes.playbacks) void playToCustomer(this.#deps, customerPeerId(callId), intent);
+    // A segment's end is queued before the next one's start (the recorder keeps each call's order).
+    for (const callId of changes.segmentsEnded) this.#deps.recordings?.segmentEnded(callId);
+    for (const callId of changes.segmentsStarted) this.#deps.recordings?.connected(callId);
     for (const callId of changes.voicemails) this.#deps.recordings?.voicemail(callId);
     const published = this.#deps.publish(changes).catch((error: unknown) => logger.error({ err: error }, 'publishing changes failed'));
     if (awaitPublish) await published;

@@ -7,8 +7,10 @@
 import type { Trx } from './db.ts';
 
 export interface CallRecordings {
-  /** A call was answered: start recording it when its frozen settings say so. */
+  /** A call was answered (an agent segment begins): start recording it when its frozen settings say so. */
   connected(callId: string): void;
+  /** A call's agent segment ended while the call goes on (a transfer): file that segment's recording. */
+  segmentEnded(callId: string): void;
   /** A caller began a voicemail (its session row is committed): record their leg. */
   voicemail(callId: string): void;
   /** A call's room closes (the call ended): stop its recording and file the result. */

@@ -118,6 +118,8 @@ export async function transfer(
   );
   await startWrapUp(trx, changes, call, agentId, now);
   await intend(trx, changes, call, { kind: 'transfer', organisationId: call.organisation_id });
+  // The first agent's segment is over: its recording is filed; the next answer starts another.
+  changes.segmentsEnded.add(call.id);
   changes.calls.add(call.id);
   changes.agents.add(agentId);
   changes.queues.add(queueId);
@@ -170,6 +172,7 @@ export async function returnTransfer(trx: Trx, changes: Changes, call: Call, out
     .execute();
   await setAgentStatus(trx, changes, from, 'on_call', null, now);
   await intend(trx, changes, call, { kind: 'resume' });
+  changes.segmentsStarted.add(call.id);
   const why = outcome === 'declined' ? 'was declined' : 'was not answered';
   changes.notices.push({ agentId: from, notice: { level: 'warning', message: `The transfer ${why}. The call is back with you.` } });
 }

@@ -129,6 +129,68 @@ describe('call recording (SPEC §13)', () => {
     agent.socket.close();
   });
 
+  test('a transferred call is recorded per agent segment: customer + first agent, then customer + second agent', async () => {
+    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Agent' }, { name: 'Bob Agent', status: 'away' }] });
+    const [adaId = '', bobId = ''] = org.ids;
+    await media.t.db
+      .insertInto('recording_configuration')
+      .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged' })
+      .execute();
+    const adaCookie = await login(ctx(), org.emails[0] ?? '');
+    const ada = await AgentClient.connect(ctx(), adaCookie);
+    const bob = await AgentClient.connect(ctx(), await login(ctx(), org.emails[1] ?? ''));
+    const { token } = await createLink(ctx(), adaCookie, { type: 'one_time', routing: 'routing_rules', identity: 'carol@example.test' });
+    const customer = await CustomerClient.connect(ctx(), token);
+    const { call } = await customer.start();
+    await ada.waitFor((s) => s.call?.state === 'ringing');
+    assert.ok((await ada.request('call:answer', { callId: call.callId })).ok);
+    await ada.waitFor((s) => s.status === 'on_call');
+    assert.ok((await bob.request('status:set', { status: 'available' })).ok);
+    assert.ok((await ada.request('call:transfer', { callId: call.callId, to: { agentId: bobId } })).ok);
+    await bob.waitFor((s) => s.call?.state === 'ringing');
+    assert.ok((await bob.request('call:answer', { callId: call.callId })).ok);
+    await bob.waitFor((s) => s.status === 'on_call');
+    assert.ok((await customer.request('call:hangup', {})).ok);
+    customer.socket.close();
+
+    await recordingRows(call.callId);
+    const sessions = await media.t.db
+      .selectFrom('recording_session')
+      .select(['id', 'agent_id', 'state'])
+      .where('call_id', '=', call.callId)
+      .orderBy('started_at')
+      .execute();
+    assert.deepEqual(
+      sessions.map((session) => [session.agent_id, session.state]),
+      [
+        [adaId, 'stopped'],
+        [bobId, 'stopped'],
+      ],
+      'one recording per agent segment',
+    );
+    const files = await media.t.db
+      .selectFrom('recording')
+      .select(['session_id', 'agent_id', 'leg'])
+      .where('call_id', '=', call.callId)
+      .orderBy('leg')
+      .execute();
+    for (const [session, agentId] of [
+      [sessions[0]?.id, adaId],
+      [sessions[1]?.id, bobId],
+    ]) {
+      assert.deepEqual(
+        files.filter((f) => f.session_id === session).map((f) => [f.leg, f.agent_id]),
+        [
+          ['agent', agentId],
+          ['customer', agentId],
+          ['merged', agentId],
+        ],
+      );
+    }
+    ada.socket.close();
+    bob.socket.close();
+  });
+
   test('a voicemail records the customer leg alone, kept on local disk even where calls are not recorded', async () => {
     const org = await seed(ctx(), { agents: [{ name: 'Sam Supervisor', role: 'supervisor' }] });
     const cookie = await login(ctx(), org.emails[0] ?? '');

@@ -52,8 +52,12 @@ export class CallRecorder implements CallRecordings {
     this.#enqueue(callId, () => this.#startVoicemail(callId));
   }
 
+  segmentEnded(callId: string): void {
+    this.#enqueue(callId, () => this.#stop({ callId }));
+  }
+
   ended(roomId: string): void {
-    this.#enqueue(roomId, () => this.#stop(roomId));
+    this.#enqueue(roomId, () => this.#stop({ roomId }));
   }
 
   /** Resolves when the work queued so far for `roomId` is done (tests, shutdown). */
@@ -182,7 +186,8 @@ export class CallRecorder implements CallRecordings {
     }
   }
 
-  async #stop(roomId: string): Promise<void> {
+  /** Stops the call's running session (one agent segment, or a voicemail) and files its files. */
+  async #stop(of: { roomId: string } | { callId: string }): Promise<void> {
     const { db, sfu, composer, clock, logger } = this.#deps;
     const now = clock.now();
     // Claimed once: whichever instance flips the state files the result.
@@ -191,9 +196,9 @@ export class CallRecorder implements CallRecordings {
       .set({ state: 'stopped', stopped_at: now })
       .from('call as c')
       .whereRef('c.id', '=', 'rs.call_id')
-      .where('c.room_id', '=', roomId)
+      .where((eb) => ('roomId' in of ? eb('c.room_id', '=', of.roomId) : eb('c.id', '=', of.callId)))
       .where('rs.state', '=', 'recording')
-      .returning(['rs.id', 'rs.organisation_id', 'rs.call_id', 'rs.agent_id', 'rs.kind', 'c.conversation_id'])
+      .returning(['rs.id', 'rs.organisation_id', 'rs.call_id', 'rs.agent_id', 'rs.kind', 'c.conversation_id', 'c.room_id'])
       .executeTakeFirst();
     if (!session) return;
     const frozen = await db
@@ -230,7 +235,7 @@ export class CallRecorder implements CallRecordings {
       .onConflict((oc) => oc.columns(['session_id', 'leg']).doNothing())
       .execute();
     const log = logger.child({ callId: session.call_id, recordingId: session.id });
-    await sfu.stopRecording(roomId, session.id).catch((error: unknown) => log.warn({ err: error }, 'stopping the SFU tap failed'));
+    await sfu.stopRecording(session.room_id, session.id).catch((error: unknown) => log.warn({ err: error }, 'stopping the SFU tap failed'));
     let result: ComposerResult;
     try {
       result = await composer.stop(session.id);
