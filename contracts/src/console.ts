@@ -1,6 +1,7 @@
 /** The supervisor console's queue and agent configuration (SPEC §2, §3, §14): bodies and views of `/api/console`. */
 import { z } from 'zod';
 import { AGENT_STATUSES, CAPACITY_RANGE, QUEUE_STRATEGIES, USER_ROLES, WRAP_UP_RANGE } from './domain.ts';
+import { AGENT_RECORDING_OVERRIDES } from './recording.ts';
 
 /** Tier of a queue member: 1 is served first under `priority_then_longest_idle`. */
 export const TIER_RANGE = { min: 1, max: 10, default: 1 } as const;
@@ -101,6 +102,8 @@ export const consoleAgentSchema = z.object({
   capacity: z.number().int(),
   /** Wrap-up time of this agent; null means the organisation's default. */
   wrapUpSeconds: z.number().int().nullable(),
+  /** Recording override of this agent's calls; null means the organisation's setting. */
+  recordingOverride: z.enum(AGENT_RECORDING_OVERRIDES).nullable(),
 });
 export type ConsoleAgent = z.infer<typeof consoleAgentSchema>;
 
@@ -116,6 +119,10 @@ export const agentUpdateSchema = z.strictObject({
     .int(WRAP_UP_OVERRIDE_MESSAGE)
     .min(WRAP_UP_RANGE.min, WRAP_UP_OVERRIDE_MESSAGE)
     .max(WRAP_UP_RANGE.max, WRAP_UP_OVERRIDE_MESSAGE)
+    .nullable()
+    .optional(),
+  recordingOverride: z
+    .enum(AGENT_RECORDING_OVERRIDES, { error: 'Choose how this agent’s calls are recorded from the list.' })
     .nullable()
     .optional(),
 });

@@ -93,6 +93,15 @@ export interface ComposerResult {
 /** Organisation recording configuration (SPEC §13), frozen for each call when it starts. */
 export const RECORDING_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
 export type RecordingDirections = (typeof RECORDING_DIRECTIONS)[number];
+/** Per-agent override: `off` (never recorded) or the directions recorded; null on an agent: the organisation's setting. */
+export const AGENT_RECORDING_OVERRIDES = ['off', ...RECORDING_DIRECTIONS] as const;
+export type AgentRecordingOverride = (typeof AGENT_RECORDING_OVERRIDES)[number];
+
+/** Whether an agent's segment is recorded: their override when they have one, else what the call froze at its start. */
+export function recordsSegment(frozen: { record: boolean; direction: 'inbound' | 'outbound' }, override: AgentRecordingOverride | null): boolean {
+  if (override === null) return frozen.record;
+  return override === 'both' || override === frozen.direction;
+}
 export const RECORDING_VIDEO_MODES = ['audio_only', 'audio_and_video'] as const;
 export type RecordingVideoMode = (typeof RECORDING_VIDEO_MODES)[number];
 /** A recording file: being processed after the call, ready, or failed (e.g. a leg without audio). */

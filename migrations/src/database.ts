@@ -6,6 +6,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type {
   ActorType,
+  AgentRecordingOverride,
   AgentStatus,
   CallbackStatus,
   CallKind,
@@ -73,6 +74,8 @@ export interface AgentTable {
   capacity: Generated<number>;
   wrap_up_seconds: number | null;
   idle_since: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Null: the organisation's recording setting; `off`: never recorded; else the directions recorded. */
+  recording_override: AgentRecordingOverride | null;
 }
 
 export interface AgentStatusEventTable {
@@ -373,6 +376,7 @@ export interface CallRecordingSettingsTable {
   composition: RecordingComposition;
   storage: RecordingStorage;
   frozen_at: Timestamp;
+  direction: Generated<'inbound' | 'outbound'>;
 }
 
 /** `call`: an agent segment of a call; `voicemail`: a caller's message, recorded without an agent. */

@@ -18,6 +18,7 @@ import * as m20261125queuePosition from './migrations/2026-11-25T14-00-00_queue_
 import * as m20261125responseCodes from './migrations/2026-11-25T14-30-00_response_codes.ts';
 import * as m20261125recordingStorage from './migrations/2026-11-25T15-00-00_recording_storage.ts';
 import * as m20261126voicemail from './migrations/2026-11-26T09-00-00_voicemail.ts';
+import * as m20261126agentRecordingOverride from './migrations/2026-11-26T09-30-00_agent_recording_override.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T14-30-00_response_codes': m20261125responseCodes,
   '2026-11-25T15-00-00_recording_storage': m20261125recordingStorage,
   '2026-11-26T09-00-00_voicemail': m20261126voicemail,
+  '2026-11-26T09-30-00_agent_recording_override': m20261126agentRecordingOverride,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -28,6 +28,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     capacity: true,
     wrap_up_seconds: true,
     idle_since: true,
+    recording_override: true,
   },
   agent_status_event: { id: true, organisation_id: true, agent_id: true, status: true, reason: true, at: true },
   queue: {
@@ -189,6 +190,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     composition: true,
     storage: true,
     frozen_at: true,
+    direction: true,
   },
   recording_session: {
     id: true,

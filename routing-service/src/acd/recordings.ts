@@ -25,7 +25,7 @@ export async function freezeRecordingSettings(
 ): Promise<void> {
   await trx
     .insertInto('call_recording_settings')
-    .columns(['call_id', 'organisation_id', 'record', 'video_mode', 'composition', 'storage', 'frozen_at'])
+    .columns(['call_id', 'organisation_id', 'record', 'video_mode', 'composition', 'storage', 'frozen_at', 'direction'])
     .expression((eb) =>
       eb
         .selectFrom('recording_configuration as rc')
@@ -38,6 +38,7 @@ export async function freezeRecordingSettings(
           'rc.composition',
           'rc.storage',
           sel.cast<Date>(sel.val(now), 'timestamptz').as('frozen_at'),
+          sel.cast<'inbound' | 'outbound'>(sel.val(call.direction), 'text').as('direction'),
         ])
         .where('rc.organisation_id', '=', call.organisationId),
     )

@@ -43,6 +43,7 @@ export async function updateAgent(
     const set = {
       ...(update.capacity !== undefined ? { capacity: update.capacity } : {}),
       ...(update.wrapUpSeconds !== undefined ? { wrap_up_seconds: update.wrapUpSeconds } : {}),
+      ...(update.recordingOverride !== undefined ? { recording_override: update.recordingOverride } : {}),
     };
     if (Object.keys(set).length > 0) await trx.updateTable('agent').set(set).where('user_id', '=', agentId).execute();
     const row = await agentQuery(trx, organisationId).where('agent.user_id', '=', agentId).executeTakeFirstOrThrow();
@@ -67,6 +68,7 @@ function agentQuery(db: Db, organisationId: string) {
       'agent.status',
       'agent.capacity',
       'agent.wrap_up_seconds',
+      'agent.recording_override',
     ])
     .where('agent.organisation_id', '=', organisationId);
 }
@@ -82,5 +84,6 @@ function toConsoleAgent(row: AgentRow): ConsoleAgent {
     status: row.status,
     capacity: row.capacity,
     wrapUpSeconds: row.wrap_up_seconds,
+    recordingOverride: row.recording_override,
   };
 }

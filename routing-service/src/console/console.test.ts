@@ -99,6 +99,7 @@ test('invalid queue and agent changes are refused with a sentence and change not
     ],
     ['PATCH', `/console/agents/${c.alexId}`, { capacity: 0 }, /Capacity must be a whole number from 1 to 100/],
     ['PATCH', `/console/agents/${c.alexId}`, { wrapUpSeconds: 3601 }, /wrap-up override must be/],
+    ['PATCH', `/console/agents/${c.alexId}`, { recordingOverride: 'sometimes' }, /Choose how this agent’s calls are recorded/],
   ];
   for (const [method, path, body, message] of cases) {
     const res = await api<Err>(ctx, c.supervisor, method, path, body);
@@ -111,7 +112,7 @@ test('invalid queue and agent changes are refused with a sentence and change not
   assert.equal(alex?.wrapUpSeconds, null);
 });
 
-test('a supervisor sets capacity and a wrap-up override, and clears the override back to the organisation default', async () => {
+test('a supervisor sets capacity, a wrap-up override and a recording override, and clears them back to the organisation’s', async () => {
   const c = await center();
   const set = await api<ConsoleAgent>(ctx, c.supervisor, 'PATCH', `/console/agents/${c.alexId}`, { capacity: 12, wrapUpSeconds: 90 });
   assert.equal(set.status, 200);
@@ -120,6 +121,11 @@ test('a supervisor sets capacity and a wrap-up override, and clears the override
   const cleared = await api<ConsoleAgent>(ctx, c.supervisor, 'PATCH', `/console/agents/${c.alexId}`, { wrapUpSeconds: null });
   assert.equal(cleared.body.wrapUpSeconds, null);
   assert.equal(cleared.body.capacity, 12);
+  const never = await api<ConsoleAgent>(ctx, c.supervisor, 'PATCH', `/console/agents/${c.alexId}`, { recordingOverride: 'off' });
+  assert.equal(never.body.recordingOverride, 'off');
+  assert.equal(never.body.capacity, 12, 'other settings are kept');
+  const organisation = await api<ConsoleAgent>(ctx, c.supervisor, 'PATCH', `/console/agents/${c.alexId}`, { recordingOverride: null });
+  assert.equal(organisation.body.recordingOverride, null);
   const list = await api<ConsoleAgent[]>(ctx, c.supervisor, 'GET', '/console/agents');
   assert.deepEqual(
     list.body.map((a) => a.name),

@@ -129,6 +129,35 @@ describe('call recording (SPEC §13)', () => {
     agent.socket.close();
   });
 
+  test('an agent’s own recording setting wins over the organisation’s: never for one, always for another', async () => {
+    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
+    const [adaId = ''] = org.ids;
+    await media.t.db
+      .insertInto('recording_configuration')
+      .values({ organisation_id: org.organisationId, enabled: true, composition: 'per_leg' })
+      .execute();
+    const cookie = await login(ctx(), org.emails[0] ?? '');
+    const agent = await AgentClient.connect(ctx(), cookie);
+    await media.t.db.updateTable('agent').set({ recording_override: 'off' }).where('user_id', '=', adaId).execute();
+    // callAnsweredAndEnded flips the organisation's setting during each call: here, off after the first start.
+    const never = await callAnsweredAndEnded(agent, cookie);
+    await agent.waitFor((s) => s.status === 'available');
+    await media.t.db.updateTable('agent').set({ recording_override: 'inbound' }).where('user_id', '=', adaId).execute();
+    const always = await callAnsweredAndEnded(agent, cookie);
+    assert.deepEqual(
+      await recordingRows(always),
+      ['agent:failed:This leg carried no audio', 'customer:failed:This leg carried no audio'],
+      'recording off for the organisation, on for Ada’s inbound calls',
+    );
+    // The first call's answer was handled long before the second call's files were filed.
+    assert.equal(
+      await media.t.db.selectFrom('recording_session').select('id').where('call_id', '=', never).executeTakeFirst(),
+      undefined,
+      'recording on for the organisation, off for Ada',
+    );
+    agent.socket.close();
+  });
+
   test('a transferred call is recorded per agent segment: customer + first agent, then customer + second agent', async () => {
     const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Agent' }, { name: 'Bob Agent', status: 'away' }] });
     const [adaId = '', bobId = ''] = org.ids;

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { ComposerResult, ComposerStart, RecordingLegRole } from '@cc/contracts';
+import { recordsSegment, type ComposerResult, type ComposerStart, type RecordingLegRole } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import type { ComposerControlClient } from '@cc/recording-composer/control-client';
 import type { SfuControlClient } from '@cc/sfu/control-client';
@@ -83,6 +83,7 @@ export class CallRecorder implements CallRecordings {
       .innerJoin('conversation as conv', 'conv.id', 'c.conversation_id')
       .leftJoin('contact as ct', 'ct.id', 'conv.contact_id')
       .leftJoin('user_account as u', 'u.id', 'c.agent_id')
+      .leftJoin('agent as a', 'a.user_id', 'c.agent_id')
       .select([
         'c.id',
         'c.organisation_id',
@@ -91,6 +92,8 @@ export class CallRecorder implements CallRecordings {
         'c.state',
         'c.agent_id',
         's.record',
+        's.direction',
+        'a.recording_override',
         's.composition',
         's.storage',
         'u.name as agentName',
@@ -99,7 +102,8 @@ export class CallRecorder implements CallRecordings {
       ])
       .where('c.id', '=', callId)
       .executeTakeFirst();
-    if (!call?.record || !call.agent_id || !LIVE_STATES.has(call.state)) return;
+    // The agent's own override (read as their segment starts) wins over the call's frozen setting.
+    if (!call?.agent_id || !LIVE_STATES.has(call.state) || !recordsSegment(call, call.recording_override)) return;
     const recordingId = randomUUID();
     const inserted = await db
       .insertInto('recording_session')

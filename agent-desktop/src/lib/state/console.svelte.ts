@@ -12,6 +12,7 @@ import {
   queueUpdateSchema,
   SERVICE_LEVEL_RANGE,
   TIER_RANGE,
+  type AgentRecordingOverride,
   type AgentUpdateRequest,
   type ConsoleAgent,
   type OrganisationSettings,
@@ -53,6 +54,8 @@ export interface AgentDraft {
   capacity: number | null;
   /** Empty means the organisation's default. */
   wrapUpSeconds: number | null | '';
+  /** Empty means the organisation's recording setting. */
+  recordingOverride: AgentRecordingOverride | '';
 }
 
 /** A short-lived message of one section: an error stays until the next action, a success fades. */
@@ -235,6 +238,7 @@ export class SupervisorConsole {
     const body: AgentUpdateRequest = {
       capacity: Number(draft.capacity ?? Number.NaN),
       wrapUpSeconds: draft.wrapUpSeconds === null || draft.wrapUpSeconds === '' ? null : Number(draft.wrapUpSeconds),
+      recordingOverride: draft.recordingOverride === '' ? null : draft.recordingOverride,
     };
     const checked = agentUpdateSchema.safeParse(body);
     if (!checked.success) {
@@ -291,7 +295,7 @@ export class SupervisorConsole {
 }
 
 function agentDraftOf(agent: ConsoleAgent): AgentDraft {
-  return { capacity: agent.capacity, wrapUpSeconds: agent.wrapUpSeconds ?? '' };
+  return { capacity: agent.capacity, wrapUpSeconds: agent.wrapUpSeconds ?? '', recordingOverride: agent.recordingOverride ?? '' };
 }
 
 function sameMembers(current: QueueDetail['members'], next: QueueMembersSetRequest): boolean {
