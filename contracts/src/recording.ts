@@ -98,7 +98,10 @@ export const AGENT_RECORDING_OVERRIDES = ['off', ...RECORDING_DIRECTIONS] as con
 export type AgentRecordingOverride = (typeof AGENT_RECORDING_OVERRIDES)[number];
 
 /** Whether an agent's segment is recorded: their override when they have one, else what the call froze at its start. */
-export function recordsSegment(frozen: { record: boolean; direction: 'inbound' | 'outbound' }, override: AgentRecordingOverride | null): boolean {
+export function recordsSegment(
+  frozen: { record: boolean; direction: 'inbound' | 'outbound' },
+  override: AgentRecordingOverride | null,
+): boolean {
   if (override === null) return frozen.record;
   return override === 'both' || override === frozen.direction;
 }
