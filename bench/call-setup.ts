@@ -27,15 +27,16 @@ const INSTRUMENT = `(() => {
 })();`;
 
 /**
- * Resolves with the page time of the first inbound audio packet. A script string, not a
+ * Resolves with the page time of the first inbound audio packet of a stream not in `known`. A script string, not a
  * function: tsx's name-keeping helpers do not exist inside the page.
  */
-const FIRST_AUDIO_PACKET = `new Promise((resolve) => {
+const FIRST_AUDIO_PACKET = (known: readonly number[]) => `new Promise((resolve) => {
+  const known = new Set(${JSON.stringify(known)});
   const tick = async () => {
     for (const pc of window.__pcs) {
       const report = await pc.getStats();
       let got = false;
-      report.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0) got = true; });
+      report.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0 && !known.has(s.ssrc)) got = true; });
       if (got) return resolve(Date.now());
     }
     setTimeout(tick, 5);
@@ -43,8 +44,18 @@ const FIRST_AUDIO_PACKET = `new Promise((resolve) => {
   tick();
 })`;
 
-function firstAudioPacket(page: Page): Promise<number> {
-  return page.evaluate<number>(FIRST_AUDIO_PACKET);
+/** The SSRCs of the audio the page already receives (the customer hears the waiting music before the answer). */
+const AUDIO_SSRCS = `(async () => {
+  const ssrcs = [];
+  for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') ssrcs.push(s.ssrc); });
+  return ssrcs;
+})()`;
+
+/** The page time of the first audio packet of a stream it did not receive before: the other side's voice. */
+async function watchFirstAudioPacket(page: Page): Promise<{ first: Promise<number> }> {
+  const known = await page.evaluate<number[]>(AUDIO_SSRCS);
+  // Wrapped: an async function would wait for the packet itself before the answer is clicked.
+  return { first: page.evaluate<number>(FIRST_AUDIO_PACKET(known)) };
 }
 
 const center = await startBenchCenter();
@@ -61,11 +72,12 @@ try {
       () => (window as unknown as { __marks: Record<string, number> }).__marks['click:Start audio call'] ?? 0,
     );
     const popupAt = await agent.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks.popup ?? 0);
-    const agentFirst = firstAudioPacket(agent);
-    const customerFirst = firstAudioPacket(customer);
+    // The customer hears the waiting music first: its stream must be known before the answer.
+    await customer.evaluate<number>(FIRST_AUDIO_PACKET([]));
+    const [agentFirst, customerFirst] = await Promise.all([watchFirstAudioPacket(agent), watchFirstAudioPacket(customer)]);
     await agent.getByRole('button', { name: 'Answer' }).click();
     const answerClick = await agent.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks['click:Answer'] ?? 0);
-    const [a, c] = await Promise.all([agentFirst, customerFirst]);
+    const [a, c] = await Promise.all([agentFirst.first, customerFirst.first]);
     popup.push(popupAt - startClick);
     agentAudio.push(a - answerClick);
     customerAudio.push(c - answerClick);
