@@ -14,6 +14,8 @@ const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../main
 
 export interface ComposerProcess {
   url: string;
+  /** The control API's bearer secret (the routing service needs it too). */
+  secret: string;
   client: ComposerControlClient;
   /** Starts the process and resolves once its control API answers (within 20 s). */
   start(): Promise<void>;
@@ -29,6 +31,7 @@ export async function composerProcess(env: Record<string, string>): Promise<Comp
   let child: ChildProcess | null = null;
   return {
     url,
+    secret,
     client: new ComposerControlClient(url, secret),
     async start() {
       const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
