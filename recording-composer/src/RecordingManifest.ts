@@ -90,6 +90,8 @@ export async function readManifests(dir: string, logger: Logger): Promise<Record
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  // A crash in the middle of a write leaves its temporary file; the manifest before it still holds.
+  for (const name of names.filter((n) => n.endsWith('.json.tmp'))) await rm(path.join(spoolOf(dir), name), { force: true });
   const manifests: RecordingManifest[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const file = path.join(spoolOf(dir), name);
