@@ -43,6 +43,48 @@ export const s3SettingsSchema = z.object({
 });
 export type S3Settings = z.infer<typeof s3SettingsSchema>;
 
+/** Host key algorithms a supervisor may pin (what OpenSSH's sshd offers by default). */
+export const SFTP_HOST_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'] as const;
+export type SftpHostKeyType = (typeof SFTP_HOST_KEY_TYPES)[number];
+
+/** A pinned SFTP host key: the whole public key, or only its SHA-256 fingerprint. */
+export type SftpHostKey = { kind: 'key'; type: SftpHostKeyType; base64: string } | { kind: 'fingerprint'; sha256: string };
+
+const FINGERPRINT = /^SHA256:([A-Za-z0-9+/]{43})=?$/;
+const KEY_LINE = new RegExp(`(?:^|\\s)(${SFTP_HOST_KEY_TYPES.join('|')})\\s+([A-Za-z0-9+/]+={0,2})(?:\\s|$)`);
+
+/**
+ * Reads what a supervisor pastes as the SFTP server's host key: an OpenSSH public key line
+ * (`ssh-ed25519 AAAA… comment`, as in the server's `/etc/ssh/ssh_host_*_key.pub`, or a
+ * `known_hosts` line with the host names first) or a fingerprint (`SHA256:…`, as `ssh-keygen -lf`
+ * prints it). The key's own type (inside its base64) must be the one named. Undefined when it
+ * is neither.
+ */
+export function parseSftpHostKey(text: string): SftpHostKey | undefined {
+  const value = text.trim();
+  const fingerprint = FINGERPRINT.exec(value);
+  if (fingerprint?.[1]) return { kind: 'fingerprint', sha256: fingerprint[1] };
+  const line = KEY_LINE.exec(value);
+  const type = line?.[1] as SftpHostKeyType | undefined;
+  const base64 = line?.[2];
+  if (!type || !base64) return undefined;
+  let blob: string;
+  try {
+    blob = atob(base64);
+  } catch {
+    return undefined;
+  }
+  // SSH wire format (RFC 4253 §6.6): a uint32 length, then the key type's name.
+  const length = ((blob.charCodeAt(0) << 24) | (blob.charCodeAt(1) << 16) | (blob.charCodeAt(2) << 8) | blob.charCodeAt(3)) >>> 0;
+  if (blob.slice(4, 4 + length) !== type || blob.length <= 4 + length) return undefined;
+  return { kind: 'key', type, base64 };
+}
+
+/** The canonical form a host key is stored and shown in: `type base64` or `SHA256:…`. */
+export function formatSftpHostKey(key: SftpHostKey): string {
+  return key.kind === 'key' ? `${key.type} ${key.base64}` : `SHA256:${key.sha256}`;
+}
+
 /** An SFTP server; a password, a private key (OpenSSH or PEM) or both. */
 export const sftpSettingsSchema = z
   .object({
@@ -53,6 +95,24 @@ export const sftpSettingsSchema = z
     username: z.string().trim().min(1, 'The SFTP user is required').max(128),
     password: z.string().min(1).max(1024).nullable().default(null),
     privateKey: z.string().min(1).max(16_384).nullable().default(null),
+    /**
+     * The server's host key the composer accepts (see `parseSftpHostKey`), stored as
+     * `formatSftpHostKey` writes it; none (the default) accepts any key, as before.
+     */
+    hostKey: z
+      .string()
+      .trim()
+      .max(16_384)
+      .nullable()
+      .default(null)
+      .refine((value) => value === null || value === '' || parseSftpHostKey(value) !== undefined, {
+        error:
+          'The SFTP host key must be an OpenSSH public key line (ssh-ed25519 AAAA…, ecdsa-sha2-nistp256 AAAA…, ssh-rsa AAAA…) or a SHA256:… fingerprint',
+      })
+      .transform((value) => {
+        const key = value ? parseSftpHostKey(value) : undefined;
+        return key ? formatSftpHostKey(key) : null;
+      }),
   })
   .refine((s) => s.password !== null || s.privateKey !== null, {
     error: 'SFTP needs a password or a private key',
@@ -104,6 +164,7 @@ export interface RecordingConfigurationView {
   /** Recordings and deletion audit records older than this are deleted. 1..3650, default 90. */
   retentionDays: number;
   s3: (Omit<S3Settings, 'secretAccessKey'> & { hasSecretAccessKey: boolean }) | null;
+  /** The host key is public: shown as stored. */
   sftp: (Omit<SftpSettings, 'password' | 'privateKey'> & { hasPassword: boolean; hasPrivateKey: boolean }) | null;
 }
 
@@ -140,6 +201,8 @@ export const recordingConfigurationUpdateSchema = z
         username: z.string(),
         password: z.string().nullable(),
         privateKey: z.string().nullable(),
+        /** `null` or an empty string: accept any host key. */
+        hostKey: z.string().nullable(),
       })
       .partial()
       .strict(),
@@ -147,3 +210,19 @@ export const recordingConfigurationUpdateSchema = z
   .partial()
   .strict();
 export type RecordingConfigurationUpdate = z.infer<typeof recordingConfigurationUpdateSchema>;
+
+/** POST /api/recording-configuration/sftp-host-key: the host key the server presents (to confirm, then save). */
+export const sftpHostKeyFetchSchema = z
+  .object({
+    host: z.string().trim().min(1, 'The SFTP host is required').max(255),
+    port: z.number().int().min(1, 'The SFTP port is 1 to 65535').max(65535, 'The SFTP port is 1 to 65535').default(22),
+  })
+  .strict();
+export type SftpHostKeyFetch = z.infer<typeof sftpHostKeyFetchSchema>;
+
+export interface SftpHostKeyFetched {
+  /** `type base64`, ready to save as the settings' `hostKey`. */
+  hostKey: string;
+  /** `SHA256:…`, to compare with what the server's administrator gives. */
+  fingerprint: string;
+}

@@ -41,6 +41,8 @@ export interface LegStats {
 
 export interface LegReceiverOptions {
   ip: string;
+  /** The port to bind (a recording resumed after a restart keeps the port the SFU sends to); default any free port. */
+  port?: number;
   holdMs: number;
   now: () => number;
   /** Receives every packet in order, with its epoch. */
@@ -63,11 +65,16 @@ export class LegReceiver {
     socket.on('message', (datagram: Buffer) => this.#receive(datagram));
   }
 
-  /** Binds a fresh UDP port on `ip`. */
+  /** Binds `port` (default a fresh one) on `ip`; rejects when it is taken. */
   static async open(options: LegReceiverOptions): Promise<LegReceiver> {
     const socket = createSocket(options.ip.includes(':') ? 'udp6' : 'udp4');
-    socket.bind(0, options.ip);
-    await once(socket, 'listening');
+    socket.bind(options.port ?? 0, options.ip);
+    try {
+      await once(socket, 'listening');
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
     return new LegReceiver(socket, options);
   }
 

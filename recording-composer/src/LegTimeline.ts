@@ -5,7 +5,9 @@
  *   a paused producer or a muted sender leave gaps, filled with 20 ms silence packets;
  * - a new epoch (a reloaded peer) starts after the time that passed since the previous one
  *   ended, by the composer's clock;
- * - a packet overlapping what is written (a duplicate under another sequence number) is dropped.
+ * - a packet overlapping what is written (a duplicate under another sequence number) is dropped;
+ * - a timeline resumed after a restart of the composer goes on from the file's end: its first
+ *   epoch starts after the time that passed since then (the outage becomes silence).
  */
 import { AUDIO_CLOCK_RATE, type Epoch, type LegPacket } from './LegReceiver.ts';
 import { packetSamples, SAMPLES_20MS, SILENCE_20MS } from './opus.ts';
@@ -25,8 +27,16 @@ export class LegTimeline {
   /** Silence packets written for lost or missing time. */
   filled = 0;
 
-  constructor(write: (packet: Uint8Array, samples: number) => void) {
+  readonly #resumed: boolean;
+
+  /** `from`: a file written before a restart, its length (samples) and the wall time its end stands for. */
+  constructor(write: (packet: Uint8Array, samples: number) => void, from?: { position: number; wallMs: number }) {
     this.#write = write;
+    this.#resumed = from !== undefined;
+    if (from) {
+      this.#next = from.position;
+      this.#endWallMs = from.wallMs;
+    }
   }
 
   add(packet: LegPacket, epoch: Epoch): void {
@@ -37,7 +47,7 @@ export class LegTimeline {
     }
     if (epoch !== this.#epoch) {
       const wallMs = epoch.arrivalBaseMs + (packet.ts - epoch.firstTs) / SAMPLES_PER_MS;
-      const gap = this.#epoch ? Math.max(0, Math.round((wallMs - this.#endWallMs) * SAMPLES_PER_MS)) : 0;
+      const gap = this.#epoch || this.#resumed ? Math.max(0, Math.round((wallMs - this.#endWallMs) * SAMPLES_PER_MS)) : 0;
       this.#epoch = epoch;
       this.#epochPos = this.#next + gap;
       this.#epochTs = packet.ts;

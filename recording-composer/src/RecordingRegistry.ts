@@ -3,10 +3,15 @@
  * ports). Stopping produces the spooled files once and hands them to the upload queue, which
  * is idempotent by session and leg: a retried stop gets the same files under the same names,
  * and one whose enqueueing failed (the database was away) enqueues again.
+ *
+ * Each recording's manifest in the spool lets a composer restarted after a crash (`resume`)
+ * take up the recordings that were in progress and answer a repeated stop of those that were
+ * finished, with the same files.
  */
 import type { ComposerResult, ComposerStart, RecordedFile } from '@cc/contracts';
 import type { Logger } from './logger.ts';
 import { Recording, type SpooledResult } from './Recording.ts';
+import { readManifests, removeManifest } from './RecordingManifest.ts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
 
 /** How long a finished recording's result answers a repeated stop. */
@@ -35,6 +40,44 @@ export class RecordingRegistry {
     return this.#running.size;
   }
 
+  /**
+   * Takes up what an earlier run of this composer left in the spool (call once, before the
+   * control API answers): recordings in progress listen again on their ports; stopped ones
+   * answer a repeated stop until their result expires.
+   */
+  async resume(): Promise<{ resumed: number; finished: number }> {
+    const { dir, logger, now } = this.#options;
+    let resumed = 0;
+    let finished = 0;
+    for (const manifest of await readManifests(dir, logger)) {
+      const { recordingId } = manifest.request;
+      if (manifest.stopped) {
+        const left = manifest.stopped.atMs + RESULT_TTL_MS - now();
+        if (left <= 0) {
+          await removeManifest(dir, recordingId);
+          continue;
+        }
+        this.#remember(recordingId, { request: manifest.request, spooled: Promise.resolve(manifest.stopped.result) }, left);
+        // Killed between finishing the files and queueing them: queue them now, whether or not
+        // the stop is repeated (queueing again finds the same jobs).
+        void this.#options
+          .enqueue(manifest.request, manifest.stopped.result.files)
+          .catch((error: unknown) => logger.error({ err: error, recordingId }, 'queueing the uploads of a stopped recording failed'));
+        finished++;
+        continue;
+      }
+      try {
+        const recording = await Recording.resume(this.#options, manifest);
+        this.#running.set(recordingId, Promise.resolve(recording));
+        resumed++;
+      } catch (error) {
+        logger.error({ err: error, recordingId }, 'a recording in progress could not be resumed');
+      }
+    }
+    if (resumed + finished > 0) logger.info({ resumed, finished }, 'recordings taken up after a restart');
+    return { resumed, finished };
+  }
+
   async start(request: ComposerStart): Promise<{ recording: Recording; created: boolean }> {
     const existing = this.#running.get(request.recordingId);
     if (existing) return { recording: await existing, created: false };
@@ -52,13 +95,23 @@ export class RecordingRegistry {
       if (!running) return null;
       const recording = await running;
       finished = { request: recording.request, spooled: recording.stop() };
-      this.#finished.set(recordingId, finished);
+      this.#remember(recordingId, finished, RESULT_TTL_MS);
       this.#running.delete(recordingId);
-      setTimeout(() => this.#finished.delete(recordingId), RESULT_TTL_MS).unref();
     }
     const spooled = await finished.spooled;
     const files = await this.#options.enqueue(finished.request, spooled.files);
     return { recordingId, files, failures: spooled.failures };
+  }
+
+  /** Keeps a stopped recording's result (in memory, and its manifest on disk) for `ttlMs`. */
+  #remember(recordingId: string, finished: { request: ComposerStart; spooled: Promise<SpooledResult> }, ttlMs: number): void {
+    this.#finished.set(recordingId, finished);
+    setTimeout(() => {
+      this.#finished.delete(recordingId);
+      void removeManifest(this.#options.dir, recordingId).catch((error: unknown) =>
+        this.#options.logger.warn({ err: error, recordingId }, 'removing a recording manifest failed'),
+      );
+    }, ttlMs).unref();
   }
 
   /** Finishes every running recording (shutdown): files already received are kept and queued. */

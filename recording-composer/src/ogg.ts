@@ -65,9 +65,12 @@ export class OggStreamWriter {
   #pendingSegments = 0;
   #granule = 0n;
 
-  constructor(serial: number, emit: (page: Buffer) => void) {
+  /** `from` continues a stream already on disk (a resumed leg file): its next page and position. */
+  constructor(serial: number, emit: (page: Buffer) => void, from?: { sequence: number; granule: bigint }) {
     this.#serial = serial;
     this.#emit = emit;
+    this.#sequence = from?.sequence ?? 0;
+    this.#granule = from?.granule ?? 0n;
   }
 
   /** A header packet on a page of its own (RFC 7845: OpusHead alone on the first page, OpusTags next). */
@@ -128,4 +131,69 @@ export function readOggPackets(file: Buffer): { packets: Buffer[]; granules: big
     offset += page.length;
   }
   return { packets, granules };
+}
+
+export interface OggPageInfo {
+  offset: number;
+  length: number;
+  serial: number;
+  sequence: number;
+  granule: bigint;
+  eos: boolean;
+  /** The page's complete packets (a packet continued on the next page is not split by this writer). */
+  packets: Buffer[];
+}
+
+/**
+ * The whole pages at the start of a file that may end in a torn page (a process killed while
+ * writing, or a disk that lost the last write): pages are read while each is complete and its
+ * CRC matches; `validLength` is where the first damaged or partial page starts, the point to
+ * truncate to before appending.
+ */
+export function scanOggPages(file: Buffer): { pages: OggPageInfo[]; validLength: number } {
+  const pages: OggPageInfo[] = [];
+  let offset = 0;
+  while (offset + 27 <= file.length) {
+    if (file.toString('latin1', offset, offset + 4) !== 'OggS') break;
+    const count = file[offset + 26] ?? 0;
+    if (offset + 27 + count > file.length) break;
+    const table = file.subarray(offset + 27, offset + 27 + count);
+    const length = 27 + count + table.reduce((a, b) => a + b, 0);
+    if (offset + length > file.length) break;
+    const page = Buffer.from(file.subarray(offset, offset + length));
+    const crc = page.readUInt32LE(22);
+    page.writeUInt32LE(0, 22);
+    if (oggCrc(page) !== crc) break;
+    const packets: Buffer[] = [];
+    let partial: Buffer[] = [];
+    let at = 27 + count;
+    for (const value of table) {
+      partial.push(page.subarray(at, at + value));
+      at += value;
+      if (value < 255) {
+        packets.push(Buffer.concat(partial));
+        partial = [];
+      }
+    }
+    pages.push({
+      offset,
+      length,
+      serial: page.readUInt32LE(14),
+      sequence: page.readUInt32LE(18),
+      granule: page.readBigInt64LE(6),
+      eos: ((page[5] ?? 0) & HEADER_EOS) !== 0,
+      packets,
+    });
+    offset += length;
+  }
+  return { pages, validLength: offset };
+}
+
+/** The same page with its end-of-stream flag cleared (and its CRC recomputed), to append after it. */
+export function withoutEos(page: Buffer): Buffer {
+  const copy = Buffer.from(page);
+  copy[5] = (copy[5] ?? 0) & ~HEADER_EOS;
+  copy.writeUInt32LE(0, 22);
+  copy.writeUInt32LE(oggCrc(copy), 22);
+  return copy;
 }

@@ -133,3 +133,23 @@ function u32(value: number): Buffer {
   b.writeUInt32LE(value, 0);
   return b;
 }
+
+/** The comments of an OpusTags packet (`KEY=value`), or undefined when it is not one. */
+export function readOpusTags(packet: Buffer): Record<string, string> | undefined {
+  if (packet.length < 16 || packet.toString('latin1', 0, 8) !== 'OpusTags') return undefined;
+  let at = 8;
+  const vendorLength = packet.readUInt32LE(at);
+  at += 4 + vendorLength;
+  if (at + 4 > packet.length) return undefined;
+  const count = packet.readUInt32LE(at);
+  at += 4;
+  const comments: Record<string, string> = {};
+  for (let i = 0; i < count && at + 4 <= packet.length; i++) {
+    const length = packet.readUInt32LE(at);
+    const entry = packet.toString('utf8', at + 4, at + 4 + length);
+    at += 4 + length;
+    const eq = entry.indexOf('=');
+    if (eq > 0) comments[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return comments;
+}

@@ -40,6 +40,8 @@ export async function startComposer(config: ComposerConfig, options: { logger?: 
     logger,
     enqueue: (request, files) => uploads.enqueue(request, files),
   });
+  // Before the control API answers: a stop for a recording the last run left must find it.
+  await recordings.resume();
   const server = createServer(controlApi({ recordings, controlSecret: config.controlSecret, logger }));
   try {
     await new Promise<void>((resolve, reject) => {

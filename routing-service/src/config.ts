@@ -18,6 +18,11 @@ const schema = z.object({
   /** Recording composer's control API (SPEC §13); calls are not recorded without it. */
   COMPOSER_CONTROL_URL: z.url().optional(),
   COMPOSER_CONTROL_SECRET: secret.optional(),
+  /**
+   * How long the stop of a recording keeps retrying a composer that cannot be reached (it may
+   * be restarting and resuming its recordings) before the recording is failed, in seconds. Default 120.
+   */
+  COMPOSER_STOP_RETRY_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /** The recording composer's local disk storage, for playing, downloading and deleting local recordings. */
   RECORDINGS_DIR: z
     .string()

@@ -33,7 +33,7 @@ export interface ByteRange {
 
 export class StorageError extends Error {
   override name = 'StorageError';
-  readonly code: 'not_configured' | 'not_found' | 'conflict';
+  readonly code: 'not_configured' | 'not_found' | 'conflict' | 'host_key_mismatch';
   constructor(code: StorageError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

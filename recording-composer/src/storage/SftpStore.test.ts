@@ -4,9 +4,11 @@
  * and the recording arrives once.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '@cc/migrations';
 import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
@@ -33,7 +35,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function sftpOrganisation(auth: 'password' | 'key', folder: string): Promise<string> {
+async function sftpOrganisation(auth: 'password' | 'key', folder: string, hostKey: string | null = null): Promise<string> {
   return organisation(t.db, {
     storage: 'sftp',
     storage_sftp: {
@@ -43,6 +45,7 @@ async function sftpOrganisation(auth: 'password' | 'key', folder: string): Promi
       username: sshd.user,
       password: auth === 'password' ? sshd.password : null,
       privateKey: auth === 'key' ? sshd.privateKey : null,
+      hostKey,
     },
   });
 }
@@ -98,4 +101,65 @@ describe('SFTP storage (SPEC §13)', () => {
     assert.equal(row.state, 'done');
     assert.ok(row.attempts >= 3, `attempts ${row.attempts}`);
   });
+
+  it('with a host key set: stores when the server presents that key (or its fingerprint)', async () => {
+    const name = 'conv-4_pinned.opus';
+    assert.deepEqual(await upload(await sftpOrganisation('password', 'pinned-key', sshd.hostKey), 'pinned-key', name), [
+      name,
+      `${name}.json`,
+    ]);
+    assert.deepEqual(
+      await upload(await sftpOrganisation('key', 'pinned-fingerprint', sshd.hostKeyFingerprint), 'pinned-fingerprint', name),
+      [name, `${name}.json`],
+    );
+  });
+
+  it(
+    'refuses a server whose host key does not match: nothing is sent, the job says why and retries until the key is corrected',
+    { timeout: 60_000 },
+    async () => {
+      // Another real ed25519 key: what a server impersonating ours would present.
+      const other = path.join(dir, 'other_host_key');
+      await promisify(execFile)('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+      const wrongKey = (await readFile(`${other}.pub`, 'utf8')).trim();
+      const orgId = await sftpOrganisation('password', 'mismatch', wrongKey);
+      const request = startRequest(orgId, 'sftp');
+      const name = 'conv-5_mismatch.opus';
+      const retried = nth(queue, 'retry', 2);
+      await queue.enqueue(request, [await spooledFile(dir, request, name)]);
+      await retried;
+      const row = await t.db
+        .selectFrom('recording_upload')
+        .selectAll()
+        .where('session_id', '=', request.recordingId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.state, 'pending');
+      assert.match(
+        row.last_error ?? '',
+        new RegExp(
+          `^SFTP host key does not match the configured one: 127\\.0\\.0\\.1:${sshd.port} presented ${escape(sshd.hostKeyFingerprint)} \\(ssh-ed25519\\), the settings expect SHA256:`,
+        ),
+      );
+      await assert.rejects(readdir(path.join(sshd.uploadDir, 'mismatch')), /ENOENT/, 'nothing was sent, not even the folder');
+
+      // The supervisor pastes the right key: the next attempt stores the file.
+      const stored = nth(queue, 'uploaded');
+      const settings = await t.db
+        .selectFrom('recording_configuration')
+        .select('storage_sftp')
+        .where('organisation_id', '=', orgId)
+        .executeTakeFirstOrThrow();
+      await t.db
+        .updateTable('recording_configuration')
+        .set({ storage_sftp: settings.storage_sftp && { ...settings.storage_sftp, hostKey: sshd.hostKey } })
+        .where('organisation_id', '=', orgId)
+        .execute();
+      await stored;
+      assert.deepEqual((await readdir(path.join(sshd.uploadDir, 'mismatch'))).sort(), [name, `${name}.json`]);
+    },
+  );
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

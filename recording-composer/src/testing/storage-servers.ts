@@ -80,6 +80,9 @@ export interface SshServer {
   password: string;
   /** OpenSSH private key accepted for the user. */
   privateKey: string;
+  /** The server's host key as an OpenSSH public key line (`ssh-ed25519 AAAA… comment`), and its `SHA256:…` fingerprint. */
+  hostKey: string;
+  hostKeyFingerprint: string;
   /** Folder the user may write, as an absolute path (on this machine's disk). */
   uploadDir: string;
   start(): Promise<void>;
@@ -106,6 +109,8 @@ export async function sshServer(port: number): Promise<SshServer> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
   const privateKey = await readFile(path.join(dir, 'client_key'), 'utf8');
+  const hostKey = (await readFile(path.join(dir, 'host_key.pub'), 'utf8')).trim();
+  const hostKeyFingerprint = (await run('ssh-keygen', ['-lf', path.join(dir, 'host_key.pub')])).stdout.split(' ')[1] ?? '';
   await writeFile(path.join(dir, 'authorized_keys'), await readFile(path.join(dir, 'client_key.pub')));
   // A fresh password every run: nothing secret lives in the repository.
   const password = randomBytes(18).toString('base64url');
@@ -141,6 +146,8 @@ export async function sshServer(port: number): Promise<SshServer> {
     user: SFTP_TEST_USER,
     password,
     privateKey,
+    hostKey,
+    hostKeyFingerprint,
     uploadDir,
     async start() {
       child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });

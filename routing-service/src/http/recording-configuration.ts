@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
-import { recordingConfigurationUpdateSchema } from '@cc/contracts';
+import { recordingConfigurationUpdateSchema, sftpHostKeyFetchSchema, type SftpHostKeyFetched } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
+import { fetchSftpHostKey, StorageError } from '@cc/recording-composer/storage';
+import { AppError } from '../errors.ts';
 import { getRecordingConfiguration, updateRecordingConfiguration } from '../recording/configuration.ts';
 import { parseBody, requireRole, route } from './support.ts';
 
@@ -22,6 +24,21 @@ export function recordingConfigurationRoutes(deps: { db: Kysely<Database> }): Ro
       const user = requireRole(res, 'supervisor', 'admin');
       const update = parseBody(recordingConfigurationUpdateSchema, req.body);
       res.json(await updateRecordingConfiguration(db, user.organisationId, update));
+    }),
+  );
+  // Trust on first use: the supervisor sees the key the server presents and confirms it by saving.
+  router.post(
+    '/recording-configuration/sftp-host-key',
+    route(async (req, res) => {
+      requireRole(res, 'supervisor', 'admin');
+      const { host, port } = parseBody(sftpHostKeyFetchSchema, req.body);
+      try {
+        const fetched: SftpHostKeyFetched = await fetchSftpHostKey(host, port);
+        res.json(fetched);
+      } catch (error) {
+        if (error instanceof StorageError) throw new AppError('bad_request', error.message, { cause: error });
+        throw error;
+      }
     }),
   );
   return router;

@@ -8,12 +8,16 @@
  * Runs after commit, outside the engine's transactions; every failure is logged and left in
  * the rows, never thrown at the call. Work for one call runs in order (start before stop), and
  * the database decides across instances (one running session per call, a stop claimed once).
+ *
+ * A composer that cannot be reached at stop may be restarting (it takes its recordings up
+ * again): the stop is retried with back-off for `stopRetryMs`, then the files are failed with
+ * the reason, so no recording stays "being processed" for ever.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recordsSegment, type ComposerResult, type ComposerStart, type RecordingLegRole } from '@cc/contracts';
 import type { Database } from '@cc/migrations';
-import type { ComposerControlClient } from '@cc/recording-composer/control-client';
+import { ComposerControlError, type ComposerControlClient } from '@cc/recording-composer/control-client';
 import type { SfuControlClient } from '@cc/sfu/control-client';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -26,6 +30,28 @@ export interface CallRecorderDeps {
   composer: Pick<ComposerControlClient, 'start' | 'stop'>;
   clock: Clock;
   logger: Logger;
+  /** How long a stop keeps retrying a composer that cannot be reached or fails (ms). Default 120000. */
+  stopRetryMs?: number;
+}
+
+/** First wait between two stop attempts; doubled per attempt up to STOP_RETRY_MAX_DELAY_MS. */
+const STOP_RETRY_BASE_MS = 250;
+const STOP_RETRY_MAX_DELAY_MS = 5_000;
+
+/** Worth another try: the composer was unreachable (down, restarting, timed out) or failed inside. */
+function retryable(error: unknown): boolean {
+  return !(error instanceof ComposerControlError) || error.status === 0 || error.status >= 500;
+}
+
+/** The reason a recording's files failed because the composer never gave them. */
+function stopFailure(error: unknown, retryMs: number): string {
+  if (error instanceof ComposerControlError && error.status === 404) {
+    return 'The recording composer no longer had this recording (it was restarted without its spool)';
+  }
+  if (retryable(error)) {
+    return `The recording composer could not be reached for ${Math.round(retryMs / 1000)} s after the call; the recording is lost`;
+  }
+  return `The recording composer could not finish the recording: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 const LIVE_STATES = new Set(['connected', 'on_hold']);
@@ -192,7 +218,7 @@ export class CallRecorder implements CallRecordings {
 
   /** Stops the call's running session (one agent segment, or a voicemail) and files its files. */
   async #stop(of: { roomId: string } | { callId: string }): Promise<void> {
-    const { db, sfu, composer, clock, logger } = this.#deps;
+    const { db, sfu, clock, logger } = this.#deps;
     const now = clock.now();
     // Claimed once: whichever instance flips the state files the result.
     const session = await db
@@ -240,14 +266,11 @@ export class CallRecorder implements CallRecordings {
       .execute();
     const log = logger.child({ callId: session.call_id, recordingId: session.id });
     await sfu.stopRecording(session.room_id, session.id).catch((error: unknown) => log.warn({ err: error }, 'stopping the SFU tap failed'));
-    let result: ComposerResult;
-    try {
-      result = await composer.stop(session.id);
-    } catch (error) {
-      log.error({ err: error }, 'the composer could not finish the recording');
+    const result = await this.#stopOnComposer(session.id, log);
+    if ('failed' in result) {
       await db
         .updateTable('recording')
-        .set({ status: 'failed', error: 'The recording composer could not finish the recording' })
+        .set({ status: 'failed', error: result.failed })
         .where('session_id', '=', session.id)
         .where('status', '=', 'processing')
         .execute();
@@ -264,5 +287,29 @@ export class CallRecorder implements CallRecordings {
         .execute();
     }
     log.info({ files: result.files.length, failures: result.failures.length }, 'recording filed');
+  }
+
+  /** The composer's stop, retried while the composer is unreachable (a stop is idempotent there). */
+  async #stopOnComposer(recordingId: string, log: Logger): Promise<ComposerResult | { failed: string }> {
+    const { composer, clock } = this.#deps;
+    const retryMs = this.#deps.stopRetryMs ?? 120_000;
+    const startedMs = clock.now().getTime();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await composer.stop(recordingId);
+        if (attempt > 1) log.info({ attempts: attempt }, 'the composer finished the recording after retries');
+        return result;
+      } catch (error) {
+        const elapsedMs = clock.now().getTime() - startedMs;
+        if (!retryable(error) || elapsedMs >= retryMs) {
+          log.error({ err: error, attempts: attempt, elapsedMs }, 'the composer could not finish the recording');
+          return { failed: stopFailure(error, retryMs) };
+        }
+        // The last attempt is made when the window ends.
+        const delayMs = Math.min(STOP_RETRY_BASE_MS * 2 ** (attempt - 1), STOP_RETRY_MAX_DELAY_MS, retryMs - elapsedMs);
+        log.warn({ err: error, attempt, retryInMs: delayMs }, 'stopping the recording on the composer failed; retrying');
+        await new Promise<void>((resolve) => clock.alarm(new Date(clock.now().getTime() + delayMs), resolve));
+      }
+    }
   }
 }

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ErrorBody, RecordingConfigurationView } from '@cc/contracts';
+import type { ErrorBody, RecordingConfigurationView, SftpHostKeyFetched } from '@cc/contracts';
+import { freePort } from '@cc/migrations';
+import { sshServer } from '@cc/recording-composer/testing/storage-servers';
 import { api, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
 
 let ctx: TestContext;
@@ -82,4 +84,57 @@ test('recording settings: write-only secrets, editable only while disabled, supe
   assert.match(noAuth.body.error.message, /password or a private key/);
   const badRetention = await api<Err>(ctx, supervisor, 'PUT', '/recording-configuration', { retentionDays: 0 });
   assert.equal(badRetention.status, 400);
+});
+
+test('SFTP host key: checked at the boundary, stored in one form, shown; "Fetch host key" gives what the real server presents', async () => {
+  const org = await seed(ctx, { agents: [{ role: 'supervisor', name: 'Sam Supervisor' }, { name: 'Alex Agent' }] });
+  const supervisor = await login(ctx, org.emails[0] ?? '');
+  const agent = await login(ctx, org.emails[1] ?? '');
+  const sftp = { host: '127.0.0.1', username: 'recorder', password: 'secret-password' };
+
+  const bad = await api<Err>(ctx, supervisor, 'PUT', '/recording-configuration', {
+    sftp: { ...sftp, hostKey: 'ssh-ed25519 AAAAnot-a-key' },
+  });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /^SFTP settings: .*host key must be an OpenSSH public key line .* or a SHA256:… fingerprint/);
+
+  const sshd = await sshServer(await freePort());
+  try {
+    const fetched = await api<SftpHostKeyFetched>(ctx, supervisor, 'POST', '/recording-configuration/sftp-host-key', {
+      host: '127.0.0.1',
+      port: sshd.port,
+    });
+    assert.equal(fetched.status, 200);
+    assert.equal(fetched.body.fingerprint, sshd.hostKeyFingerprint);
+    assert.equal(fetched.body.hostKey, sshd.hostKey.split(' ').slice(0, 2).join(' '));
+    assert.equal(
+      (await api(ctx, agent, 'POST', '/recording-configuration/sftp-host-key', { host: '127.0.0.1', port: sshd.port })).status,
+      403,
+    );
+
+    // Pasted with its comment, stored and shown as `type base64`; an empty value removes it.
+    const saved = await api<RecordingConfigurationView>(ctx, supervisor, 'PUT', '/recording-configuration', {
+      storage: 'sftp',
+      sftp: { ...sftp, port: sshd.port, hostKey: sshd.hostKey },
+    });
+    assert.equal(saved.status, 200);
+    assert.equal(saved.body.sftp?.hostKey, fetched.body.hostKey);
+    const byFingerprint = await api<RecordingConfigurationView>(ctx, supervisor, 'PUT', '/recording-configuration', {
+      sftp: { hostKey: sshd.hostKeyFingerprint },
+    });
+    assert.equal(byFingerprint.body.sftp?.hostKey, sshd.hostKeyFingerprint);
+    const cleared = await api<RecordingConfigurationView>(ctx, supervisor, 'PUT', '/recording-configuration', { sftp: { hostKey: '' } });
+    assert.equal(cleared.body.sftp?.hostKey, null);
+  } finally {
+    await sshd.close();
+  }
+
+  const nobody = await api<Err>(ctx, supervisor, 'POST', '/recording-configuration/sftp-host-key', {
+    host: '127.0.0.1',
+    port: await freePort(),
+  });
+  assert.equal(nobody.status, 400);
+  assert.match(nobody.body.error.message, /^No SSH server answered at 127\.0\.0\.1:/);
+  const invalid = await api<Err>(ctx, supervisor, 'POST', '/recording-configuration/sftp-host-key', { host: '', port: 0 });
+  assert.equal(invalid.status, 400);
 });

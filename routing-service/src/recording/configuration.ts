@@ -44,6 +44,8 @@ function view(row: RecordingConfiguration | undefined): RecordingConfigurationVi
       username: sftp.username,
       hasPassword: sftp.password !== null,
       hasPrivateKey: sftp.privateKey !== null,
+      // Rows saved before host keys existed have none.
+      hostKey: sftp.hostKey ?? null,
     },
   };
 }

@@ -18,6 +18,7 @@ export function callRecorder(config: Config, db: Kysely<Database>, clock: Clock,
     composer: new ComposerControlClient(config.COMPOSER_CONTROL_URL, config.COMPOSER_CONTROL_SECRET),
     clock,
     logger,
+    stopRetryMs: config.COMPOSER_STOP_RETRY_SECONDS * 1000,
   });
 }
 

@@ -3,7 +3,7 @@
  * while recording is off (the server refuses otherwise); storage secrets are write-only: an
  * empty secret field keeps what is stored.
  */
-import type { RecordingConfigurationUpdate, RecordingConfigurationView } from '@cc/contracts';
+import type { RecordingConfigurationUpdate, RecordingConfigurationView, SftpHostKeyFetched } from '@cc/contracts';
 import { api, errorMessage } from '$lib/api/http';
 
 /** The form's values; secrets start empty (the server never sends them). */
@@ -22,7 +22,8 @@ export interface RecordingSettingsForm {
     secretAccessKey: string;
     forcePathStyle: boolean;
   };
-  sftp: { host: string; port: number; path: string; username: string; password: string; privateKey: string };
+  /** `hostKey` is public (shown as stored); empty accepts any key the server presents. */
+  sftp: { host: string; port: number; path: string; username: string; password: string; privateKey: string; hostKey: string };
 }
 
 function toForm(view: RecordingConfigurationView): RecordingSettingsForm {
@@ -48,6 +49,7 @@ function toForm(view: RecordingConfigurationView): RecordingSettingsForm {
       username: view.sftp?.username ?? '',
       password: '',
       privateKey: '',
+      hostKey: view.sftp?.hostKey ?? '',
     },
   };
 }
@@ -83,6 +85,7 @@ function toUpdate(form: RecordingSettingsForm): RecordingConfigurationUpdate {
             username: sftp.username,
             ...(sftp.password ? { password: sftp.password } : {}),
             ...(sftp.privateKey ? { privateKey: sftp.privateKey } : {}),
+            hostKey: sftp.hostKey.trim() || null,
           },
         }
       : {}),
@@ -95,6 +98,7 @@ export class RecordingSettingsEditor {
   #busy = $state(false);
   #error = $state<string | null>(null);
   #notice = $state<string | null>(null);
+  #fetchedHostKey = $state.raw<(SftpHostKeyFetched & { host: string; port: number }) | null>(null);
 
   /** The stored configuration (what is in force), or null before it loads. */
   get view(): RecordingConfigurationView | null {
@@ -112,6 +116,33 @@ export class RecordingSettingsEditor {
   }
   get notice(): string | null {
     return this.#notice;
+  }
+  /** The key "Fetch host key" put in the form, for the supervisor to confirm before saving. */
+  get fetchedHostKey(): (SftpHostKeyFetched & { host: string; port: number }) | null {
+    return this.#fetchedHostKey;
+  }
+
+  /**
+   * Trust on first use: asks the server (through the routing service) which host key it
+   * presents and puts it in the form; nothing is stored until the supervisor saves.
+   */
+  async fetchHostKey(): Promise<void> {
+    const form = this.#form;
+    if (!form || this.#busy) return;
+    const { host, port } = form.sftp;
+    this.#busy = true;
+    this.#error = null;
+    this.#notice = null;
+    this.#fetchedHostKey = null;
+    try {
+      const fetched = await api<SftpHostKeyFetched>('POST', '/recording-configuration/sftp-host-key', { host: host.trim(), port });
+      form.sftp.hostKey = fetched.hostKey;
+      this.#fetchedHostKey = { ...fetched, host: host.trim(), port };
+    } catch (error) {
+      this.#error = errorMessage(error);
+    } finally {
+      this.#busy = false;
+    }
   }
 
   async load(): Promise<void> {
@@ -140,6 +171,7 @@ export class RecordingSettingsEditor {
       const view = await request();
       this.#view = view;
       this.#form = toForm(view);
+      this.#fetchedHostKey = null;
       this.#notice = notice;
     } catch (error) {
       this.#error = errorMessage(error);
