@@ -55,6 +55,9 @@ test('transfer to an agent: music for the customer while the transfer rings, the
   // Bob is Available before the panel lists him (the list is a snapshot, refreshed on demand).
   await setStatus(bob, 'Available');
   await listen(customer);
+  // Ada and the customer talk for a few seconds (the fake microphones beep) before she transfers.
+  await expectMediaFlowing(ada, 'audio');
+  await ada.waitForTimeout(2500);
 
   await transferTo(ada, 'Bob Agent');
   await expect(ada.getByRole('status', { name: 'Agent status' })).toHaveAttribute('data-status', 'wrap_up');
