@@ -17,6 +17,7 @@ import * as m20261125workingHours from './migrations/2026-11-25T12-30-00_working
 import * as m20261125queuePosition from './migrations/2026-11-25T14-00-00_queue_position.ts';
 import * as m20261125responseCodes from './migrations/2026-11-25T14-30-00_response_codes.ts';
 import * as m20261125recordingStorage from './migrations/2026-11-25T15-00-00_recording_storage.ts';
+import * as m20261126videoRecording from './migrations/2026-11-26T11-00-00_video_recording.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T14-00-00_queue_position': m20261125queuePosition,
   '2026-11-25T14-30-00_response_codes': m20261125responseCodes,
   '2026-11-25T15-00-00_recording_storage': m20261125recordingStorage,
+  '2026-11-26T11-00-00_video_recording': m20261126videoRecording,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

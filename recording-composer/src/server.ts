@@ -39,6 +39,7 @@ export async function startComposer(config: ComposerConfig, options: { logger?: 
     now: Date.now,
     logger,
     enqueue: (request, files) => uploads.enqueue(request, files),
+    fail: (request, failure) => uploads.fail(request, failure),
   });
   const server = createServer(controlApi({ recordings, controlSecret: config.controlSecret, logger }));
   try {
