@@ -89,7 +89,6 @@ export function recordingMetadataCsv(metadata: RecordingMetadata): string {
     ['call_id', metadata.callId],
     ['leg', metadata.leg],
     ['channel_layout', metadata.channelLayout],
-    ['container', metadata.container ?? 'ogg'],
     ['start_utc', metadata.startedAt],
     ['end_utc', metadata.endedAt],
     ['duration_ms', String(metadata.durationMs)],
