@@ -9,7 +9,7 @@
  * gets the side-by-side composite, encoded by ffmpeg after the stop has answered (it takes
  * a while): `SpooledResult.composite` settles when it is in the spool.
  */
-import { mkdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComposerResult, ComposerSession, ComposerStart, RecordedFile, RecordingLegRole } from '@cc/contracts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
@@ -212,8 +212,20 @@ export class Recording {
         failures.push({ leg: 'merged', code: error.code, message: error.message });
       }
     }
-    const composite =
-      request.composition === 'merged' && this.#legs.some((leg) => leg.video) ? this.#composite(`${base}.webm`, webms) : undefined;
+    let composite: SpooledResult['composite'];
+    if (request.composition === 'merged' && this.#legs.some((leg) => leg.video)) {
+      // The leg files leave the spool as soon as they are stored (local storage: at once), so the
+      // composite reads its own hard links of them (same file system, no copy) and removes them.
+      const inputs = new Map<RecordingLegRole, { path: string; result: LegWebmResult; file: SpooledFile }>();
+      for (const [role, leg] of webms) {
+        const input = path.join(this.#spool, `${role}.composite-input.webm`);
+        await link(leg.path, input);
+        inputs.set(role, { ...leg, path: input });
+      }
+      composite = this.#composite(`${base}.webm`, inputs).finally(() =>
+        Promise.all([...inputs.values()].map((input) => unlink(input.path).catch(() => undefined))),
+      );
+    }
     // A recording without any file leaves no spool folder behind (one with files keeps it for the uploads).
     if (files.length === 0 && !composite) await rmdir(this.#spool).catch(() => undefined);
     logger.info({ recordingId: this.id, files: files.map((f) => f.fileName), failures }, 'recording finished');
