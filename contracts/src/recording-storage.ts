@@ -11,7 +11,8 @@ import {
   RECORDING_CHANNEL_LAYOUTS,
   RECORDING_COMPOSITIONS,
   RECORDING_DIRECTIONS,
-  RECORDING_LEG_ROLES,
+  RECORDING_CONTAINERS,
+  RECORDING_FILE_LEGS,
   RECORDING_STORAGES,
   RECORDING_VIDEO_MODES,
   type RecordingComposition,
@@ -128,8 +129,10 @@ export const recordingMetadataSchema = z.object({
   agentName: z.string(),
   /** The customer: name when known, and number or identity. */
   endUser: z.string(),
-  leg: z.enum([...RECORDING_LEG_ROLES, 'merged']),
+  leg: z.enum(RECORDING_FILE_LEGS),
   channelLayout: z.enum(RECORDING_CHANNEL_LAYOUTS),
+  /** Absent in metadata filed before video recordings: those are all Ogg. */
+  container: z.enum(RECORDING_CONTAINERS).optional(),
   startedAt: z.string(),
   endedAt: z.string(),
   durationMs: z.number().int().nonnegative(),

@@ -50,11 +50,20 @@ export const composerStartSchema = z.object({
   /** The customer: name when known, else their number or identity. */
   endUser: z.string().min(1).max(200),
   composition: z.enum(RECORDING_COMPOSITIONS),
+  /**
+   * Per role its audio, and its video when the call is recorded with video (SPEC §13
+   * `audio_and_video`): a role with video gets one WebM (VP8 + Opus) file, else Ogg Opus.
+   */
   legs: z
-    .array(z.object({ role: z.enum(RECORDING_LEG_ROLES), peerId: z.string().min(1).max(128), kind: z.literal('audio') }))
+    .array(z.object({ role: z.enum(RECORDING_LEG_ROLES), peerId: z.string().min(1).max(128), kind: z.enum(['audio', 'video']) }))
     .min(1)
-    .max(2)
-    .refine((legs) => new Set(legs.map((leg) => leg.role)).size === legs.length, 'one leg per role'),
+    .max(4)
+    .refine((legs) => new Set(legs.map((leg) => `${leg.role}/${leg.kind}`)).size === legs.length, 'one leg per role and kind')
+    .refine(
+      (legs) => legs.every((leg) => leg.kind === 'audio' || legs.some((l) => l.role === leg.role && l.kind === 'audio')),
+      'a video leg needs the audio leg of its role',
+    )
+    .refine((legs) => legs.every((leg) => legs.every((l) => l.role !== leg.role || l.peerId === leg.peerId)), 'one peer per role'),
 });
 export type ComposerStart = z.infer<typeof composerStartSchema>;
 
@@ -64,17 +73,38 @@ export interface ComposerSession {
   legs: (RecordingLegTarget & { role: RecordingLegRole })[];
 }
 
-export const RECORDING_CHANNEL_LAYOUTS = ['mono', 'stereo_agent_left_customer_right'] as const;
+/**
+ * Who is where in a file: `mono` (one leg), `stereo_agent_left_customer_right` (the merged
+ * audio), `side_by_side_agent_left_customer_right` (the composite video: the agent's picture
+ * and audio channel on the left, the customer's on the right).
+ */
+export const RECORDING_CHANNEL_LAYOUTS = ['mono', 'stereo_agent_left_customer_right', 'side_by_side_agent_left_customer_right'] as const;
 export type RecordingChannelLayout = (typeof RECORDING_CHANNEL_LAYOUTS)[number];
+
+/** Which file of a recording: a leg's, the merged stereo audio, or the side-by-side video composite. */
+export const RECORDING_FILE_LEGS = ['agent', 'customer', 'merged', 'composite'] as const;
+export type RecordingFileLeg = (typeof RECORDING_FILE_LEGS)[number];
+
+/** A recording file's container: Ogg Opus for audio, WebM (VP8 + Opus) for video. */
+export const RECORDING_CONTAINERS = ['ogg', 'webm'] as const;
+export type RecordingContainer = (typeof RECORDING_CONTAINERS)[number];
+
+/** The Content-Type a recording file is served with. */
+export const RECORDING_CONTENT_TYPES: Record<RecordingContainer, string> = {
+  ogg: 'audio/ogg; codecs=opus',
+  webm: 'video/webm; codecs="vp8, opus"',
+};
 
 /** One file a recording produced. */
 export interface RecordedFile {
   fileName: string;
-  /** `agent` / `customer` for a leg file, `merged` for the stereo file. */
-  leg: RecordingLegRole | 'merged';
+  /** `agent` / `customer` for a leg file, `merged` for the stereo audio, `composite` for the side-by-side video. */
+  leg: RecordingFileLeg;
   channelLayout: RecordingChannelLayout;
-  codec: 'opus';
-  /** Written as received: false; the merged file keeps both legs' packets too. */
+  container: RecordingContainer;
+  /** Every codec in the file: `['opus']`, or `['vp8', 'opus']` for WebM. */
+  codecs: ('opus' | 'vp8')[];
+  /** Written as received: false (leg files and the merged audio); the composite video is re-encoded: true. */
   transcoded: boolean;
   startedAt: string;
   endedAt: string;
@@ -87,7 +117,7 @@ export interface ComposerResult {
   recordingId: string;
   files: RecordedFile[];
   /** Files that could not be made (a leg without audio, a merge that is not possible). */
-  failures: { leg: RecordingLegRole | 'merged'; code: string; message: string }[];
+  failures: { leg: RecordingFileLeg; code: string; message: string }[];
 }
 
 /** Organisation recording configuration (SPEC §13), frozen for each call when it starts. */

@@ -3,7 +3,7 @@
  * metadata `.csv` for download, and deletion by supervisors (which leaves an audit record).
  */
 import { z } from 'zod';
-import type { RecordingChannelLayout, RecordingLegRole, RecordingStatus } from './recording.ts';
+import type { RecordingChannelLayout, RecordingContainer, RecordingFileLeg, RecordingStatus } from './recording.ts';
 
 /** GET /api/recordings query: every filter optional; newest first. */
 export const recordingsQuerySchema = z
@@ -30,8 +30,10 @@ export interface RecordingSummary {
   agentId: string | null;
   agentName: string | null;
   queueName: string | null;
-  leg: RecordingLegRole | 'merged';
+  leg: RecordingFileLeg;
   channelLayout: RecordingChannelLayout;
+  /** `webm`: a video recording (the player shows the picture). */
+  container: RecordingContainer;
   status: RecordingStatus;
   fileName: string | null;
   startedAt: string | null;

@@ -20,7 +20,8 @@ import type {
   RecordingChannelLayout,
   RecordingDirections,
   RecordingComposition,
-  RecordingLegRole,
+  RecordingContainer,
+  RecordingFileLeg,
   RecordingStatus,
   RecordingStorage,
   RecordingVideoMode,
@@ -402,8 +403,10 @@ export interface RecordingTable {
   call_id: string;
   conversation_id: string;
   agent_id: string | null;
-  leg: RecordingLegRole | 'merged';
+  leg: RecordingFileLeg;
   channel_layout: RecordingChannelLayout;
+  /** `ogg` (Opus) or `webm` (VP8 + Opus): what the file is served as. */
+  container: ColumnType<RecordingContainer, RecordingContainer | undefined, RecordingContainer>;
   status: RecordingStatus;
   storage: RecordingStorage;
   file_name: string | null;
@@ -424,7 +427,7 @@ export interface RecordingUploadTable {
   id: Generated<string>;
   organisation_id: string;
   session_id: string;
-  leg: RecordingLegRole | 'merged';
+  leg: RecordingFileLeg;
   storage: RecordingStorage;
   file_name: string;
   node: string;

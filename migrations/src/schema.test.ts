@@ -211,6 +211,7 @@ const COLUMNS: { [T in keyof Database]: { [C in keyof Required<Database[T]>]: tr
     agent_id: true,
     leg: true,
     channel_layout: true,
+    container: true,
     status: true,
     storage: true,
     file_name: true,

@@ -14,18 +14,23 @@ import { isRtcp, parseRtp, parseSenderReports, unwrap } from './rtp.ts';
 
 /** Opus and the RTP clock of every audio leg: 48 kHz. */
 export const AUDIO_CLOCK_RATE = 48000;
+/** VP8's RTP clock (RFC 7741): 90 kHz. */
+export const VIDEO_CLOCK_RATE = 90000;
 
 export interface LegPacket {
   ssrc: number;
   seq: number;
   /** Extended RTP timestamp. */
   ts: number;
+  marker: boolean;
   payload: Buffer;
   arrivalMs: number;
 }
 
 export interface Epoch {
   ssrc: number;
+  /** RTP clock rate of the epoch's timestamps. */
+  clockRate: number;
   firstTs: number;
   arrivalBaseMs: number;
   senderReports: { ntpMs: number; ts: number }[];
@@ -43,6 +48,8 @@ export interface LegReceiverOptions {
   ip: string;
   /** The port to bind (a recording resumed after a restart keeps the port the SFU sends to); default any free port. */
   port?: number;
+  /** RTP clock rate of the leg: 48000 (audio, the default) or 90000 (video). */
+  clockRate?: number;
   holdMs: number;
   now: () => number;
   /** Receives every packet in order, with its epoch. */
@@ -56,13 +63,17 @@ export class LegReceiver {
   readonly #epochs = new Map<number, Epoch>();
   readonly #last = new Map<number, { seq: number; ts: number }>();
   readonly #stats: LegStats = { packets: 0, dropped: 0, senderReports: 0, malformed: 0 };
+  readonly #clockRate: number;
+  /** Where the SFU sends from: RTCP feedback goes back there (the tap's transport accepts it from our port). */
+  #sender: { address: string; port: number } | undefined;
   #closed = false;
 
   private constructor(socket: Socket, options: LegReceiverOptions) {
     this.#socket = socket;
     this.#options = options;
     this.#buffer = new JitterBuffer({ holdMs: options.holdMs });
-    socket.on('message', (datagram: Buffer) => this.#receive(datagram));
+    this.#clockRate = options.clockRate ?? AUDIO_CLOCK_RATE;
+    socket.on('message', (datagram: Buffer, from: { address: string; port: number }) => this.#receive(datagram, from));
   }
 
   /** Binds `port` (default a fresh one) on `ip`; rejects when it is taken. */
@@ -91,6 +102,13 @@ export class LegReceiver {
     return { ...this.#stats, dropped: this.#buffer.dropped };
   }
 
+  /** Sends RTCP feedback (a key frame request) back to the SFU; false until it has sent something. */
+  sendRtcp(packet: Buffer): boolean {
+    if (this.#closed || !this.#sender) return false;
+    this.#socket.send(packet, this.#sender.port, this.#sender.address);
+    return true;
+  }
+
   /** Stops receiving and hands on what the jitter buffer still holds. Safe twice. */
   close(): void {
     if (this.#closed) return;
@@ -99,9 +117,10 @@ export class LegReceiver {
     for (const packet of this.#buffer.flush()) this.#deliver(packet);
   }
 
-  #receive(datagram: Buffer): void {
+  #receive(datagram: Buffer, from: { address: string; port: number }): void {
     if (this.#closed) return;
     const arrivalMs = this.#options.now();
+    this.#sender = { address: from.address, port: from.port };
     if (isRtcp(datagram)) {
       for (const report of parseSenderReports(datagram)) {
         const epoch = this.#epochs.get(report.ssrc);
@@ -123,13 +142,13 @@ export class LegReceiver {
     this.#last.set(rtp.ssrc, { seq: Math.max(seq, last?.seq ?? seq), ts: Math.max(ts, last?.ts ?? ts) });
     let epoch = this.#epochs.get(rtp.ssrc);
     if (!epoch) {
-      epoch = { ssrc: rtp.ssrc, firstTs: ts, arrivalBaseMs: arrivalMs, senderReports: [] };
+      epoch = { ssrc: rtp.ssrc, clockRate: this.#clockRate, firstTs: ts, arrivalBaseMs: arrivalMs, senderReports: [] };
       this.#epochs.set(rtp.ssrc, epoch);
     }
     // The least-delayed packet tells best when the epoch's first sample was sent.
-    epoch.arrivalBaseMs = Math.min(epoch.arrivalBaseMs, arrivalMs - ((ts - epoch.firstTs) * 1000) / AUDIO_CLOCK_RATE);
+    epoch.arrivalBaseMs = Math.min(epoch.arrivalBaseMs, arrivalMs - ((ts - epoch.firstTs) * 1000) / this.#clockRate);
     this.#stats.packets++;
-    for (const packet of this.#buffer.push({ ssrc: rtp.ssrc, seq, ts, payload: Buffer.from(rtp.payload), arrivalMs }))
+    for (const packet of this.#buffer.push({ ssrc: rtp.ssrc, seq, ts, marker: rtp.marker, payload: Buffer.from(rtp.payload), arrivalMs }))
       this.#deliver(packet);
   }
 

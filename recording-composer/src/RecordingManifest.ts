@@ -12,15 +12,22 @@
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { composerStartSchema, RECORDING_CHANNEL_LAYOUTS, RECORDING_LEG_ROLES } from '@cc/contracts';
+import {
+  composerStartSchema,
+  RECORDING_CHANNEL_LAYOUTS,
+  RECORDING_CONTAINERS,
+  RECORDING_FILE_LEGS,
+  RECORDING_LEG_ROLES,
+} from '@cc/contracts';
 import type { Logger } from './logger.ts';
 
 const spooledFileSchema = z.object({
   fileName: z.string(),
   spoolPath: z.string(),
-  leg: z.enum([...RECORDING_LEG_ROLES, 'merged']),
+  leg: z.enum(RECORDING_FILE_LEGS),
   channelLayout: z.enum(RECORDING_CHANNEL_LAYOUTS),
-  codec: z.literal('opus'),
+  container: z.enum(RECORDING_CONTAINERS),
+  codecs: z.array(z.enum(['opus', 'vp8'])),
   transcoded: z.boolean(),
   startedAt: z.string(),
   endedAt: z.string(),
@@ -41,7 +48,7 @@ const manifestSchema = z.object({
       result: z.object({
         recordingId: z.string(),
         files: z.array(spooledFileSchema),
-        failures: z.array(z.object({ leg: z.enum([...RECORDING_LEG_ROLES, 'merged']), code: z.string(), message: z.string() })),
+        failures: z.array(z.object({ leg: z.enum(RECORDING_FILE_LEGS), code: z.string(), message: z.string() })),
       }),
     })
     .optional(),

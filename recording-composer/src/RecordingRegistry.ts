@@ -25,12 +25,16 @@ export interface RecordingRegistryOptions {
   logger: Logger;
   /** Files a stopped recording's spooled files for upload; returns them under their reserved names. */
   enqueue: (request: ComposerStart, files: SpooledFile[]) => Promise<RecordedFile[]>;
+  /** Marks a file that could not be made after the stop answered (the composite) as failed. */
+  fail: (request: ComposerStart, failure: ComposerResult['failures'][number]) => Promise<void>;
 }
 
 export class RecordingRegistry {
   readonly #options: RecordingRegistryOptions;
   readonly #running = new Map<string, Promise<Recording>>();
   readonly #finished = new Map<string, { request: ComposerStart; spooled: Promise<SpooledResult> }>();
+  /** Composites being encoded after their stop answered (shutdown waits for them). */
+  readonly #composing = new Set<Promise<void>>();
 
   constructor(options: RecordingRegistryOptions) {
     this.#options = options;
@@ -96,6 +100,7 @@ export class RecordingRegistry {
       const recording = await running;
       finished = { request: recording.request, spooled: recording.stop() };
       this.#remember(recordingId, finished, RESULT_TTL_MS);
+      this.#fileComposite(finished.request, finished.spooled);
       this.#running.delete(recordingId);
     }
     const spooled = await finished.spooled;
@@ -117,5 +122,21 @@ export class RecordingRegistry {
   /** Finishes every running recording (shutdown): files already received are kept and queued. */
   async stopAll(): Promise<void> {
     await Promise.allSettled([...this.#running.keys()].map((id) => this.stop(id)));
+    await Promise.allSettled([...this.#composing]);
+  }
+
+  /** Queues the composite once it is encoded (once per recording: the stop that created the result). */
+  #fileComposite(request: ComposerStart, spooled: Promise<SpooledResult>): void {
+    const work = (async () => {
+      const composite = await (await spooled).composite;
+      if (!composite) return;
+      if ('code' in composite) await this.#options.fail(request, composite);
+      else await this.#options.enqueue(request, [composite]);
+    })()
+      .catch((error: unknown) =>
+        this.#options.logger.error({ err: error, recordingId: request.recordingId }, 'filing the composite failed'),
+      )
+      .finally(() => this.#composing.delete(work));
+    this.#composing.add(work);
   }
 }

@@ -5,11 +5,10 @@
  * self-delimited form, then the customer's (RFC 7845 §5.1.1, mapping family 1, two
  * uncoupled streams). A slot a leg has no packet for gets a silence packet.
  *
- * The clock is the SFU's, from its RTCP Sender Reports: one SR places a whole epoch (all
- * its RTP timestamps are linear), so reports that came late still place the packets before
- * them. Epochs without a report use the composer's arrival clock, moved onto the SFU's by
- * the offset seen on epochs that have both. Composed after the call, when every report is in.
+ * The clock is the SFU's, from its RTCP Sender Reports (epoch-clock.ts); composed after the
+ * call, when every report is in.
  */
+import { epochBases, wallMs, type EpochClock } from './epoch-clock.ts';
 import { AUDIO_CLOCK_RATE, type Epoch, type LegPacket } from './LegReceiver.ts';
 import { packetSamples, SAMPLES_20MS, SILENCE_20MS, toSelfDelimited } from './opus.ts';
 
@@ -20,7 +19,7 @@ export interface LegHistory {
   packets: { packet: LegPacket; epoch: Epoch }[];
 }
 
-export type MergeClock = 'sender_reports' | 'arrival';
+export type MergeClock = EpochClock;
 
 export class MergeError extends Error {
   override name = 'MergeError';
@@ -29,17 +28,6 @@ export class MergeError extends Error {
     super(message);
     this.code = code;
   }
-}
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** The SFU-clock time of the epoch's first timestamp, from its Sender Reports. */
-function reportBase(epoch: Epoch): number | undefined {
-  return median(epoch.senderReports.map((sr) => sr.ntpMs - (sr.ts - epoch.firstTs) / SAMPLES_PER_MS));
 }
 
 export interface MergedSlots {
@@ -51,17 +39,8 @@ export interface MergedSlots {
 }
 
 export function placeInSlots(legs: [LegHistory, LegHistory]): MergedSlots {
-  const epochs = new Set(legs.flatMap((leg) => leg.packets.map((p) => p.epoch)));
-  const offset = median(
-    [...epochs].flatMap((epoch) => {
-      const base = reportBase(epoch);
-      return base === undefined ? [] : [base - epoch.arrivalBaseMs];
-    }),
-  );
-  const bases = new Map<Epoch, number>();
-  for (const epoch of epochs) bases.set(epoch, reportBase(epoch) ?? epoch.arrivalBaseMs + (offset ?? 0));
-  const wallOf = ({ packet, epoch }: { packet: LegPacket; epoch: Epoch }) =>
-    (bases.get(epoch) ?? 0) + (packet.ts - epoch.firstTs) / SAMPLES_PER_MS;
+  const clock = epochBases(legs.flatMap((leg) => leg.packets.map((p) => p.epoch)));
+  const wallOf = ({ packet, epoch }: { packet: LegPacket; epoch: Epoch }) => wallMs(clock, epoch, packet.ts);
 
   const all = legs.flatMap((leg) => leg.packets);
   if (all.length === 0) throw new MergeError('no_audio', 'Neither leg carried audio');
@@ -82,7 +61,7 @@ export function placeInSlots(legs: [LegHistory, LegHistory]): MergedSlots {
     }
   });
   for (let i = 0; i < slots.length; i++) slots[i] ??= [null, null];
-  return { slots, clock: offset === undefined ? 'arrival' : 'sender_reports', firstAudioMs };
+  return { slots, clock: clock.clock, firstAudioMs };
 }
 
 /** One multistream packet: stream 0 (left, agent) self-delimited, then stream 1 (right, customer). */

@@ -5,6 +5,8 @@
  */
 export interface RtpPacket {
   payloadType: number;
+  /** Video: the last packet of a frame (RFC 7741 §4.1). */
+  marker: boolean;
   sequence: number;
   timestamp: number;
   ssrc: number;
@@ -39,6 +41,7 @@ export function parseRtp(datagram: Buffer): RtpPacket | null {
   if (offset > end) return null;
   return {
     payloadType: (datagram[1] ?? 0) & 0x7f,
+    marker: ((datagram[1] ?? 0) & 0x80) !== 0,
     sequence: datagram.readUInt16BE(2),
     timestamp: datagram.readUInt32BE(4),
     ssrc: datagram.readUInt32BE(8),
@@ -77,4 +80,18 @@ export function unwrap(value: number, last: number | undefined, bits: 16 | 32): 
   let delta = (value - (last % range) + range) % range;
   if (delta >= half) delta -= range;
   return last + delta;
+}
+
+/**
+ * A Picture Loss Indication (RFC 4585 §6.3.1): asks the sender of `mediaSsrc` for a key frame.
+ * The SFU's consumer turns it into a key frame request to the participant's producer.
+ */
+export function pliPacket(mediaSsrc: number, senderSsrc = 1): Buffer {
+  const packet = Buffer.alloc(12);
+  packet[0] = 0x80 | 1; // version 2, FMT 1 (PLI)
+  packet[1] = 206; // payload-specific feedback
+  packet.writeUInt16BE(2, 2); // length in 32-bit words minus one
+  packet.writeUInt32BE(senderSsrc >>> 0, 4);
+  packet.writeUInt32BE(mediaSsrc >>> 0, 8);
+  return packet;
 }

@@ -39,6 +39,7 @@ export async function startComposer(config: ComposerConfig, options: { logger?: 
     now: Date.now,
     logger,
     enqueue: (request, files) => uploads.enqueue(request, files),
+    fail: (request, failure) => uploads.fail(request, failure),
   });
   // Before the control API answers: a stop for a recording the last run left must find it.
   await recordings.resume();

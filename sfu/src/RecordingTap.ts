@@ -65,7 +65,10 @@ export class RecordingTap {
     if (!leg || this.#closed || producer.closed) return;
     const consumer = await leg.transport.consume({
       producerId: producer.id,
-      rtpCapabilities: this.#router.rtpCapabilities,
+      // No header extensions: without transport-cc/abs-send-time mediasoup runs no bandwidth
+      // estimation on the leg, so it sends no probation packets (SSRC 1234) into the composer's
+      // video legs, where a second SSRC would look like a new camera and cost a key frame.
+      rtpCapabilities: { ...this.#router.rtpCapabilities, headerExtensions: [] },
       // Not paused: mediasoup then asks a video producer for a key frame at once.
       paused: false,
     });

@@ -40,4 +40,5 @@ export class StorageError extends Error {
   }
 }
 
+/** The Content-Type of an Ogg Opus recording (`RECORDING_CONTENT_TYPES` in contracts has every container's). */
 export const RECORDING_CONTENT_TYPE = 'audio/ogg; codecs=opus';

@@ -8,7 +8,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { S3Settings } from '@cc/contracts';
-import { RECORDING_CONTENT_TYPE, StorageError, type ByteRange, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
+import { RECORDING_CONTENT_TYPES } from '@cc/contracts';
+import { StorageError, type ByteRange, type RecordingStore, type StoredFileSource } from './RecordingStore.ts';
 
 /** Parts of 8 MiB, two at a time: at most 16 MiB of a recording in memory per upload. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -46,7 +47,7 @@ export class S3Store implements RecordingStore {
         Bucket: this.#settings.bucket,
         Key: this.#key(source.fileName),
         Body: createReadStream(source.spoolPath),
-        ContentType: RECORDING_CONTENT_TYPE,
+        ContentType: RECORDING_CONTENT_TYPES[source.metadata.container ?? 'ogg'],
         // ASCII-only user metadata (S3 sends it as HTTP headers); the rest is in the recording's row.
         Metadata: { 'conversation-id': source.metadata.conversationId, 'call-id': source.metadata.callId, leg: source.metadata.leg },
       },

@@ -109,6 +109,7 @@ export class UploadQueue extends EventEmitter<UploadQueueEvents> {
           ended_at: file.endedAt,
           duration_ms: file.durationMs,
           bytes: file.bytes,
+          container: file.container,
           metadata,
         })
         .where('session_id', '=', request.recordingId)
@@ -139,10 +140,22 @@ export class UploadQueue extends EventEmitter<UploadQueueEvents> {
       endUser: request.endUser,
       leg: file.leg,
       channelLayout: file.channelLayout,
+      container: file.container,
       startedAt: file.startedAt,
       endedAt: file.endedAt,
       durationMs: file.durationMs,
     };
+  }
+
+  /** A file that could not be made (the composite): its `recording` row says so instead of "being processed". */
+  async fail(request: ComposerStart, failure: { leg: RecordedFile['leg']; message: string }): Promise<void> {
+    await this.#o.db
+      .updateTable('recording')
+      .set({ status: 'failed', error: failure.message })
+      .where('session_id', '=', request.recordingId)
+      .where('leg', '=', failure.leg)
+      .where('status', '=', 'processing')
+      .execute();
   }
 
   /** Starts uploading: jobs left by an earlier run of this node, and every job enqueued later. */

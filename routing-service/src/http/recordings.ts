@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
-import { RECORDING_CONTENT_TYPE, type ByteRange } from '@cc/recording-composer/storage';
-import { recordingMetadataCsv, recordingsQuerySchema } from '@cc/contracts';
+import type { ByteRange } from '@cc/recording-composer/storage';
+import { RECORDING_CONTENT_TYPES, recordingMetadataCsv, recordingsQuerySchema } from '@cc/contracts';
 import { deleteRecording, listRecordings, recordingFile, recordingMetadata, type RecordingsDeps } from '../recording/recordings.ts';
 import { AppError } from '../errors.ts';
 import { currentUser, idOf, parseBody, requireRole, route } from './support.ts';
@@ -44,7 +44,8 @@ export function recordingRoutes(deps: RecordingsDeps): Router {
       const { summary, stream, range } = await recordingFile(deps, currentUser(res), idOf(req, 'Recording'), (size) =>
         byteRange(req.headers.range, size),
       );
-      res.setHeader('content-type', RECORDING_CONTENT_TYPE);
+      // video/webm for video recordings: browsers pick the player and seek by ranges on it.
+      res.setHeader('content-type', RECORDING_CONTENT_TYPES[summary.container]);
       if (summary.bytes !== null) res.setHeader('accept-ranges', 'bytes');
       if (range) {
         res.status(206);
@@ -55,7 +56,10 @@ export function recordingRoutes(deps: RecordingsDeps): Router {
       }
       res.setHeader(
         'content-disposition',
-        disposition(req.query['download'] === '1' ? 'attachment' : 'inline', summary.fileName ?? 'recording.opus'),
+        disposition(
+          req.query['download'] === '1' ? 'attachment' : 'inline',
+          summary.fileName ?? (summary.container === 'webm' ? 'recording.webm' : 'recording.opus'),
+        ),
       );
       // Private: a recording is never kept by a shared cache.
       res.setHeader('cache-control', 'private, no-store');

@@ -51,10 +51,10 @@ after(async () => {
 
 const ctx = () => ({ t: media.t, url: service.url });
 
-async function callAnsweredAndEnded(agent: AgentClient, cookie: string): Promise<string> {
+async function callAnsweredAndEnded(agent: AgentClient, cookie: string, callMedia: 'audio' | 'video' = 'audio'): Promise<string> {
   const { token } = await createLink(ctx(), cookie, { type: 'one_time', routing: 'routing_rules', identity: 'Grace Hopper' });
   const customer = await CustomerClient.connect(ctx(), token);
-  const started = (await customer.socket.timeout(10_000).emitWithAck('call:start', { media: 'audio' })) as {
+  const started = (await customer.socket.timeout(10_000).emitWithAck('call:start', { media: callMedia })) as {
     ok: true;
     data: { call: { callId: string } };
   };
@@ -85,7 +85,9 @@ async function recordingRows(callId: string): Promise<string[]> {
       .where('call_id', '=', callId)
       .orderBy('leg')
       .execute();
-    const session = await media.t.db.selectFrom('recording_session').select('state').where('call_id', '=', callId).executeTakeFirst();
+    // Every session of the call (one per agent segment) stopped and filed.
+    const sessions = await media.t.db.selectFrom('recording_session').select('state').where('call_id', '=', callId).execute();
+    const session = sessions.find((s) => s.state === 'recording') ?? sessions[0];
     if (!session) {
       const settings = await media.t.db
         .selectFrom('call_recording_settings')
@@ -244,5 +246,34 @@ describe('call recording (SPEC §13)', () => {
       .where('call_id', '=', call.callId)
       .executeTakeFirstOrThrow();
     assert.deepEqual(row, { kind: 'voicemail', agent_id: null, storage: 'local' });
+  });
+
+  test("a video call with audio_and_video asks for both legs' video, filed as WebM leg files and the side-by-side composite", async () => {
+    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
+    await media.t.db
+      .insertInto('recording_configuration')
+      .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged', video_mode: 'audio_and_video' })
+      .execute();
+    const cookie = await login(ctx(), org.emails[0] ?? '');
+    const agent = await AgentClient.connect(ctx(), cookie);
+    const callId = await callAnsweredAndEnded(agent, cookie, 'video');
+    // No media flows here; the composer was asked for video legs, so the composite is filed (and fails) too.
+    assert.deepEqual(await recordingRows(callId), [
+      'agent:failed:This leg carried neither audio nor video',
+      'composite:failed:Neither leg carried media',
+      'customer:failed:This leg carried neither audio nor video',
+      'merged:failed:Neither leg carried audio',
+    ]);
+    const containers = await media.t.db
+      .selectFrom('recording')
+      .select(['leg', 'container'])
+      .where('call_id', '=', callId)
+      .orderBy('leg')
+      .execute();
+    assert.deepEqual(
+      containers.map((r) => `${r.leg}:${r.container}`),
+      ['agent:webm', 'composite:webm', 'customer:webm', 'merged:ogg'],
+    );
+    agent.socket.close();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Records calls (SPEC §13) through the recording composer and the SFU's recording tap:
  * on answer, a recording session (one per agent segment) opens a UDP port per leg on the
- * composer and asks the SFU to send the agent's and the customer's audio there; when the
+ * composer and asks the SFU to send the agent's and the customer's audio there (and their
+ * video, when the call is a video call and the frozen settings say `audio_and_video`); when the
  * call ends, the tap stops, the composer writes the files and queues their uploads, and each
  * file gets a `recording` row (processing → ready once stored, or failed with the reason).
  *
@@ -15,7 +16,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { recordsSegment, type ComposerResult, type ComposerStart, type RecordingLegRole } from '@cc/contracts';
+import {
+  recordsSegment,
+  type CallMedia,
+  type ComposerResult,
+  type ComposerStart,
+  type RecordingChannelLayout,
+  type RecordingFileLeg,
+  type RecordingVideoMode,
+} from '@cc/contracts';
 import type { Database } from '@cc/migrations';
 import { ComposerControlError, type ComposerControlClient } from '@cc/recording-composer/control-client';
 import type { SfuControlClient } from '@cc/sfu/control-client';
@@ -60,6 +69,18 @@ export const VOICEMAIL_AGENT_NAME = 'Voicemail';
 
 const endUserOf = (row: { contactName: string | null; customer_identity: string }) =>
   row.contactName ? `${row.contactName} ${row.customer_identity}` : row.customer_identity;
+
+const CHANNEL_LAYOUTS: Record<RecordingFileLeg, RecordingChannelLayout> = {
+  agent: 'mono',
+  customer: 'mono',
+  merged: 'stereo_agent_left_customer_right',
+  composite: 'side_by_side_agent_left_customer_right',
+};
+
+/** SPEC §13: a video call is recorded with its video when the settings frozen for it say `audio_and_video`. */
+function recordsVideo(call: { media: CallMedia; video_mode: RecordingVideoMode }): boolean {
+  return call.media === 'video' && call.video_mode === 'audio_and_video';
+}
 
 export class CallRecorder implements CallRecordings {
   readonly #deps: CallRecorderDeps;
@@ -121,6 +142,8 @@ export class CallRecorder implements CallRecordings {
         's.direction',
         'a.recording_override',
         's.composition',
+        's.video_mode',
+        'c.media',
         's.storage',
         'u.name as agentName',
         'conv.customer_identity',
@@ -158,6 +181,12 @@ export class CallRecorder implements CallRecordings {
       legs: [
         { role: 'agent', peerId: call.agent_id, kind: 'audio' },
         { role: 'customer', peerId: customerPeerId(call.id), kind: 'audio' },
+        ...(recordsVideo(call)
+          ? [
+              { role: 'agent', peerId: call.agent_id, kind: 'video' } as const,
+              { role: 'customer', peerId: customerPeerId(call.id), kind: 'video' } as const,
+            ]
+          : []),
       ],
     });
   }
@@ -232,20 +261,26 @@ export class CallRecorder implements CallRecordings {
       .executeTakeFirst();
     if (!session) return;
     const frozen = await db
-      .selectFrom('call_recording_settings')
-      .select(['composition', 'storage'])
-      .where('call_id', '=', session.call_id)
+      .selectFrom('call_recording_settings as s')
+      .innerJoin('call as c', 'c.id', 's.call_id')
+      .select(['s.composition', 's.storage', 's.video_mode', 'c.media'])
+      .where('s.call_id', '=', session.call_id)
       .executeTakeFirst();
-    // A voicemail is the customer's leg alone, kept whatever the call recording settings say.
+    // A voicemail is the customer's leg alone (audio), kept whatever the call recording settings say.
     const settings =
-      session.kind === 'voicemail' ? { composition: 'per_leg' as const, storage: frozen?.storage ?? ('local' as const) } : frozen;
-    if (!settings) return;
-    const legs: (RecordingLegRole | 'merged')[] =
       session.kind === 'voicemail'
-        ? ['customer']
-        : settings.composition === 'merged'
-          ? ['agent', 'customer', 'merged']
-          : ['agent', 'customer'];
+        ? {
+            composition: 'per_leg' as const,
+            storage: frozen?.storage ?? ('local' as const),
+            video_mode: 'audio_only' as const,
+            media: 'audio' as const,
+          }
+        : frozen;
+    if (!settings) return;
+    const video = recordsVideo(settings);
+    const legs: RecordingFileLeg[] = session.kind === 'voicemail' ? ['customer'] : ['agent', 'customer'];
+    if (settings.composition === 'merged') legs.push('merged');
+    if (settings.composition === 'merged' && video) legs.push('composite');
     await db
       .insertInto('recording')
       .values(
@@ -257,7 +292,9 @@ export class CallRecorder implements CallRecordings {
           agent_id: session.agent_id,
           leg,
           kind: session.kind,
-          channel_layout: leg === 'merged' ? ('stereo_agent_left_customer_right' as const) : ('mono' as const),
+          channel_layout: CHANNEL_LAYOUTS[leg],
+          // A video call's leg files and composite are WebM; the merged stereo audio stays Ogg.
+          container: video && leg !== 'merged' ? ('webm' as const) : ('ogg' as const),
           status: 'processing' as const,
           storage: settings.storage,
         })),

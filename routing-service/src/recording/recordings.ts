@@ -40,6 +40,7 @@ export function summaries(db: Kysely<Database>, viewer: RecordingViewer) {
       'q.name as queue_name',
       'r.leg',
       'r.channel_layout',
+      'r.container',
       'r.status',
       'r.storage',
       'r.file_name',
@@ -79,6 +80,7 @@ export function toSummary(row: Row): RecordingSummary {
     queueName: row.queue_name,
     leg: row.leg,
     channelLayout: row.channel_layout,
+    container: row.container,
     status: row.status,
     fileName: row.file_name,
     startedAt: row.started_at?.toISOString() ?? null,
@@ -103,6 +105,8 @@ export async function listRecordings(db: Kysely<Database>, viewer: RecordingView
   // The merged file first within a call: it is the one people play.
   const rows = await select
     .orderBy('r.created_at', 'desc')
+    // The side-by-side video first, then the stereo audio, then the leg files.
+    .orderBy(sql`r.leg = 'composite'`, 'desc')
     .orderBy(sql`r.leg = 'merged'`, 'desc')
     .orderBy('r.leg')
     .limit(query.limit)

@@ -12,12 +12,15 @@ import { createRouter, createWorker, loadMediasoup, type Producer, type Router, 
 import { RoomRecordings, type ProducerOfPeer } from '../RecordingTap.ts';
 
 export const OPUS_PAYLOAD_TYPE = 111;
+export const VP8_PAYLOAD_TYPE = 96;
 
 export interface RtpSource {
   peerId: string;
   producer: Producer;
   /** Sends one RTP packet into the producer. */
   send(packet: Buffer): Promise<void>;
+  /** RTCP the SFU sent back to this source (key frame requests arrive here). */
+  rtcp: Buffer[];
   close(): void;
 }
 
@@ -26,6 +29,8 @@ export interface RecordingRig {
   recordings: RoomRecordings;
   /** A new Opus source for `peerId`; the room's taps capture it as a room would. */
   audioSource(peerId: string, ssrc: number): Promise<RtpSource>;
+  /** A new VP8 source for `peerId` (answers key frame requests with RTCP PLI, as browsers do). */
+  videoSource(peerId: string, ssrc: number): Promise<RtpSource>;
   close(): void;
 }
 
@@ -56,26 +61,36 @@ export async function startRecordingRig(): Promise<RecordingRig> {
   const recordings = new RoomRecordings({ router, listenIp: '127.0.0.1', logger: pino({ level: 'silent' }), producers: () => producers });
   const sockets: Socket[] = [];
 
-  async function audioSource(peerId: string, ssrc: number): Promise<RtpSource> {
+  const audioSource = (peerId: string, ssrc: number) => source(peerId, ssrc, 'audio');
+  const videoSource = (peerId: string, ssrc: number) => source(peerId, ssrc, 'video');
+
+  async function source(peerId: string, ssrc: number, kind: 'audio' | 'video'): Promise<RtpSource> {
     const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
-    const producer = await transport.produce({
-      kind: 'audio',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PAYLOAD_TYPE, clockRate: 48000, channels: 2, parameters: {} }],
-        encodings: [{ ssrc }],
-        rtcp: { cname: peerId },
-      },
-    });
+    const codec =
+      kind === 'audio'
+        ? { mimeType: 'audio/opus', payloadType: OPUS_PAYLOAD_TYPE, clockRate: 48000, channels: 2, parameters: {} }
+        : // PLI in the feedback: mediasoup then forwards key frame requests to this source.
+          {
+            mimeType: 'video/VP8',
+            payloadType: VP8_PAYLOAD_TYPE,
+            clockRate: 90000,
+            parameters: {},
+            rtcpFeedback: [{ type: 'nack', parameter: 'pli' }],
+          };
+    const producer = await transport.produce({ kind, rtpParameters: { codecs: [codec], encodings: [{ ssrc }], rtcp: { cname: peerId } } });
     const socket = createSocket('udp4');
     sockets.push(socket);
     socket.bind(0, '127.0.0.1');
     await once(socket, 'listening');
+    const rtcp: Buffer[] = [];
+    socket.on('message', (datagram: Buffer) => rtcp.push(datagram));
     const entry = { peerId, producer };
     producers.push(entry);
     recordings.producerAdded(entry);
     return {
       peerId,
       producer,
+      rtcp,
       send: (packet) =>
         new Promise((resolve, reject) =>
           socket.send(packet, transport.tuple.localPort, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
@@ -92,6 +107,7 @@ export async function startRecordingRig(): Promise<RecordingRig> {
     router,
     recordings,
     audioSource,
+    videoSource,
     close: () => {
       recordings.close();
       for (const socket of sockets) socket.close();

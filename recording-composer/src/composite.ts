@@ -1,0 +1,91 @@
+/**
+ * The side-by-side composite of a merged video recording (SPEC §13): one WebM per agent
+ * segment, the agent's picture on the left and the customer's on the right, stereo audio with
+ * the agent left and the customer right. Unlike the leg files this needs decoding and
+ * re-encoding (two pictures become one), so it runs Debian's ffmpeg as a child process over
+ * the two finished leg files, after the call:
+ * - each side is scaled (aspect kept) and padded to a common height, black before its leg
+ *   started and after it ended, so both legs keep their places on the SFU clock;
+ * - each leg's mono audio is delayed the same way and the two become the stereo pair.
+ * The encoder settings favour speed (libvpx realtime): the composite is a review copy; the
+ * leg files keep the original quality.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface CompositeSide {
+  /** A leg's WebM file; null when that participant sent no media. */
+  path: string | null;
+  /** Where the leg file starts on the shared clock (ms). */
+  startMs: number;
+  durationMs: number;
+  width: number;
+  height: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+}
+
+export const COMPOSITE_FPS = 15;
+/** Height of the composite when neither side has a picture size (a 4:3 default). */
+const DEFAULT_SIZE = { width: 640, height: 480 };
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+export interface CompositeResult {
+  width: number;
+  height: number;
+  durationMs: number;
+  startMs: number;
+}
+
+export async function writeComposite(
+  out: string,
+  sides: [agent: CompositeSide, customer: CompositeSide],
+  tags: Record<string, string>,
+  options: { timeoutMs: number },
+): Promise<CompositeResult> {
+  const startMs = Math.min(...sides.map((s) => s.startMs));
+  const endMs = Math.max(...sides.map((s) => s.startMs + s.durationMs));
+  const total = (endMs - startMs) / 1000;
+  const pictured = sides.filter((s) => s.hasVideo && s.height > 0);
+  const height = even(pictured.length > 0 ? Math.max(...pictured.map((s) => s.height)) : DEFAULT_SIZE.height);
+  const widths = sides.map((s) =>
+    even(s.hasVideo && s.height > 0 ? (s.width * height) / s.height : (DEFAULT_SIZE.width * height) / DEFAULT_SIZE.height),
+  );
+  const args = ['-v', 'error', '-nostdin', '-y'];
+  const filters: string[] = [];
+  let input = 0;
+  sides.forEach((side, i) => {
+    const delay = (side.startMs - startMs) / 1000;
+    const w = widths[i] ?? DEFAULT_SIZE.width;
+    let index: number | undefined;
+    if (side.path) {
+      args.push('-i', side.path);
+      index = input++;
+    }
+    if (index !== undefined && side.hasVideo) {
+      filters.push(
+        `[${index}:v]fps=${COMPOSITE_FPS},scale=${w}:${height}:force_original_aspect_ratio=decrease,` +
+          `pad=${w}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,` +
+          `tpad=start_duration=${delay.toFixed(3)}:color=black:stop_mode=add:stop_duration=${total.toFixed(3)}[v${i}]`,
+      );
+    } else {
+      filters.push(`color=c=black:s=${w}x${height}:r=${COMPOSITE_FPS}:d=${total.toFixed(3)}[v${i}]`);
+    }
+    if (index !== undefined && side.hasAudio) {
+      filters.push(`[${index}:a]aresample=48000,aformat=channel_layouts=mono,adelay=delays=${Math.round(delay * 1000)}:all=1,apad[a${i}]`);
+    } else {
+      filters.push(`anullsrc=r=48000:cl=mono[a${i}]`);
+    }
+  });
+  filters.push('[v0][v1]hstack=inputs=2[v]', '[a0][a1]join=inputs=2:channel_layout=stereo:map=0.0-FL|1.0-FR[a]');
+  args.push('-filter_complex', filters.join(';'), '-map', '[v]', '-map', '[a]', '-t', total.toFixed(3));
+  args.push('-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1200k', '-g', String(COMPOSITE_FPS * 2));
+  args.push('-c:a', 'libopus', '-b:a', '64k', '-threads', '1');
+  for (const [key, value] of Object.entries(tags)) args.push('-metadata', `${key}=${value}`);
+  args.push('-f', 'webm', out);
+  await run('ffmpeg', args, { timeout: options.timeoutMs, maxBuffer: 1024 * 1024 });
+  return { width: (widths[0] ?? 0) + (widths[1] ?? 0), height, durationMs: Math.round(total * 1000), startMs };
+}
