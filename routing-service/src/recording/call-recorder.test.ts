@@ -74,21 +74,21 @@ async function callAnsweredAndEnded(agent: AgentClient, cookie: string, callMedi
   return callId;
 }
 
-async function recordingRows(callId: string): Promise<string[]> {
-  // Filing runs after the call's commit: wait for it to settle (rows no longer processing).
+/** The call's files once filed; `sessions`: how many recordings (agent segments) the call has when it is done. */
+async function recordingRows(callId: string, sessions = 1): Promise<string[]> {
+  // Filing runs after the call's commit: wait for it to settle (every session stopped, its rows
+  // filed, none processing). A later segment's session is opened after commit too.
   const deadline = Date.now() + 10_000;
   for (;;) {
     assert.ok(Date.now() < deadline, 'the recording was never filed');
     const rows = await media.t.db
       .selectFrom('recording')
-      .select(['leg', 'status', 'error'])
+      .select(['session_id', 'leg', 'status', 'error'])
       .where('call_id', '=', callId)
       .orderBy('leg')
       .execute();
-    // Every session of the call (one per agent segment) stopped and filed.
-    const sessions = await media.t.db.selectFrom('recording_session').select('state').where('call_id', '=', callId).execute();
-    const session = sessions.find((s) => s.state === 'recording') ?? sessions[0];
-    if (!session) {
+    const all = await media.t.db.selectFrom('recording_session').select(['id', 'state']).where('call_id', '=', callId).execute();
+    if (all.length === 0) {
       const settings = await media.t.db
         .selectFrom('call_recording_settings')
         .select('record')
@@ -96,8 +96,11 @@ async function recordingRows(callId: string): Promise<string[]> {
         .executeTakeFirst();
       if (settings && !settings.record) return [];
     }
-    if (session?.state === 'stopped' && rows.length > 0 && rows.every((r) => r.status !== 'processing'))
-      return rows.map((r) => `${r.leg}:${r.status}:${r.error ?? ''}`);
+    const filed =
+      all.length >= sessions &&
+      all.every((session) => session.state === 'stopped' && rows.some((r) => r.session_id === session.id)) &&
+      rows.every((r) => r.status !== 'processing');
+    if (filed) return rows.map((r) => `${r.leg}:${r.status}:${r.error ?? ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -184,7 +187,7 @@ describe('call recording (SPEC §13)', () => {
     assert.ok((await customer.request('call:hangup', {})).ok);
     customer.socket.close();
 
-    await recordingRows(call.callId);
+    await recordingRows(call.callId, 2);
     const sessions = await media.t.db
       .selectFrom('recording_session')
       .select(['id', 'agent_id', 'state'])
