@@ -46,6 +46,8 @@ export interface RecordingSummary {
   kind: 'call' | 'voicemail';
   /** The caller, for voicemails (the list has no call row to say it). */
   customerIdentity: string;
+  /** Being processed, but the storage refused the last upload (it is retried with back-off): why, and how many tries so far. */
+  uploadProblem: { message: string; attempts: number } | null;
 }
 
 /** A deleted file's audit record (who, when, which file), kept until the retention period ends. */

@@ -20,6 +20,7 @@ import * as m20261125recordingStorage from './migrations/2026-11-25T15-00-00_rec
 import * as m20261126voicemail from './migrations/2026-11-26T09-00-00_voicemail.ts';
 import * as m20261126agentRecordingOverride from './migrations/2026-11-26T09-30-00_agent_recording_override.ts';
 import * as m20261126videoRecording from './migrations/2026-11-26T11-00-00_video_recording.ts';
+import * as m20261126recordingOrphans from './migrations/2026-11-26T12-00-00_recording_orphans.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T09-00-00_voicemail': m20261126voicemail,
   '2026-11-26T09-30-00_agent_recording_override': m20261126agentRecordingOverride,
   '2026-11-26T11-00-00_video_recording': m20261126videoRecording,
+  '2026-11-26T12-00-00_recording_orphans': m20261126recordingOrphans,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

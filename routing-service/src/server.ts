@@ -26,7 +26,8 @@ import { errorMiddleware } from './http/support.ts';
 import type { Logger } from './logger.ts';
 import { sfuRooms } from './media/sfu-rooms.ts';
 import { loadAudio } from './prompts/prompts.ts';
-import { RetentionJob } from './recording/retention.ts';
+import { sweepRetention } from './recording/retention.ts';
+import { PeriodicJob } from './periodic-job.ts';
 import { callRecorder, recordingsDeps } from './recording/wiring.ts';
 import { registerAgentNamespace } from './realtime/agent.ts';
 import { attachClusterAdapter } from './realtime/cluster.ts';
@@ -82,6 +83,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   const publish = createPublisher(db, agentNs, customerNs, logger, livePushes);
   // The timer loop and the engine need each other; the engine asks for wake-ups through this.
   let timers: TimerLoop | undefined = undefined;
+  const recorder = callRecorder(config, db, clock, logger);
   const engine = new AcdEngine({
     db,
     clock,
@@ -90,7 +92,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     publish,
     wakeAt: (dueAt) => timers?.wakeAt(dueAt),
     customerReconnectGraceSeconds: config.CUSTOMER_RECONNECT_GRACE_SECONDS,
-    recordings: callRecorder(config, db, clock, logger),
+    recordings: recorder,
   });
   const timerLoop = new TimerLoop(
     async () => {
@@ -114,7 +116,17 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   );
 
   const recordings = recordingsDeps(config, db, clock);
-  const retention = new RetentionJob(recordings, logger, config.RECORDING_RETENTION_SWEEP_MS);
+  // Under an advisory lock: one instance at a time deletes.
+  const retention = new PeriodicJob(
+    'recording retention',
+    () => sweepRetention(recordings, logger),
+    logger,
+    config.RECORDING_RETENTION_SWEEP_MS,
+  );
+  // Every instance: a stop is claimed once and filing twice changes nothing.
+  const orphans = recorder
+    ? new PeriodicJob('recording orphan sweep', () => recorder.sweep(), logger, config.RECORDING_ORPHAN_SWEEP_MS)
+    : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -180,6 +192,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   timerLoop.start();
   presence.start();
   retention.start();
+  orphans?.start();
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url }, 'routing service listening');
 
@@ -190,6 +203,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
       await timerLoop.close();
       await presence.close();
       await retention.close();
+      await orphans?.close();
       livePushes.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -51,7 +51,7 @@ export async function listCallbackRequests(
       .where('r.session_id', 'in', sessions)
       .where('r.leg', '=', 'customer')
       .execute();
-    for (const recording of recordings) files.set(recording.session_id, toSummary(recording));
+    for (const recording of recordings) files.set(recording.session_id, toSummary(recording, viewer));
   }
   return rows.map((row) => ({
     id: row.id,

@@ -16,12 +16,15 @@ import { startComposer, type RunningComposer } from '@cc/recording-composer/serv
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startRoutingService, type RoutingService } from '../server.ts';
+import { systemClock } from '../clock.ts';
+import { callRecorder } from './wiring.ts';
 import { AgentClient, CustomerClient, createLink, login, seed, startTestMedia } from '../testing/context.ts';
 
 let media: Awaited<ReturnType<typeof startTestMedia>>;
 let composer: RunningComposer;
 let service: RoutingService;
 let dir: string;
+let config: ReturnType<typeof loadConfig>;
 before(async () => {
   media = await startTestMedia();
   dir = await mkdtemp(path.join(os.tmpdir(), 'recordings-'));
@@ -35,8 +38,9 @@ before(async () => {
       LOG_LEVEL: 'warn',
     }),
   );
+  config = loadConfig({ ...media.env, PORT: '0', COMPOSER_CONTROL_URL: composer.controlUrl, COMPOSER_CONTROL_SECRET: secret });
   service = await startRoutingService({
-    config: loadConfig({ ...media.env, PORT: '0', COMPOSER_CONTROL_URL: composer.controlUrl, COMPOSER_CONTROL_SECRET: secret }),
+    config,
     db: media.t.db,
     logger: createLogger('warn'),
   });
@@ -223,6 +227,84 @@ describe('call recording (SPEC §13)', () => {
     }
     ada.socket.close();
     bob.socket.close();
+  });
+
+  test('recordings an instance left undone are taken up by another: never stopped, or stopped but never filed', async () => {
+    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
+    await media.t.db
+      .insertInto('recording_configuration')
+      .values({ organisation_id: org.organisationId, enabled: true, composition: 'per_leg' })
+      .execute();
+    const cookie = await login(ctx(), org.emails[0] ?? '');
+    const agent = await AgentClient.connect(ctx(), cookie);
+    const answered = async (identity: string) => {
+      const { token } = await createLink(ctx(), cookie, { type: 'one_time', routing: 'routing_rules', identity });
+      const customer = await CustomerClient.connect(ctx(), token);
+      const { call } = await customer.start();
+      await agent.waitFor((s) => s.call?.state === 'ringing');
+      assert.ok((await agent.request('call:answer', { callId: call.callId })).ok);
+      await agent.waitFor((s) => s.status === 'on_call');
+      // The recording runs on the composer.
+      for (
+        let i = 0;
+        i < 100 && !(await media.t.db.selectFrom('recording_session').select('id').where('call_id', '=', call.callId).executeTakeFirst());
+        i++
+      )
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      // The instance that ran the call "dies" here: the call ended two minutes ago, and nobody told the recorder.
+      await media.t.db
+        .updateTable('call')
+        .set({ state: 'ended', ended_at: new Date(Date.now() - 120_000) })
+        .where('id', '=', call.callId)
+        .execute();
+      customer.socket.close();
+      return call.callId;
+    };
+    const neverStopped = await answered('first@example.test');
+    // The dead instance never freed Ada either: she is made available by hand for the next call.
+    await media.t.db
+      .updateTable('agent')
+      .set({ status: 'available' })
+      .where('user_id', '=', org.ids[0] ?? '')
+      .execute();
+    const neverFiled = await answered('second@example.test');
+    // The second one's stop was claimed and its rows written, then the instance died before the composer answered.
+    const session = await media.t.db
+      .updateTable('recording_session')
+      .set({ state: 'stopped', stopped_at: new Date(Date.now() - 600_000) })
+      .where('call_id', '=', neverFiled)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const call = await media.t.db.selectFrom('call').select('conversation_id').where('id', '=', neverFiled).executeTakeFirstOrThrow();
+    await media.t.db
+      .insertInto('recording')
+      .values(
+        (['agent', 'customer'] as const).map((leg) => ({
+          organisation_id: org.organisationId,
+          session_id: session.id,
+          call_id: neverFiled,
+          conversation_id: call.conversation_id,
+          agent_id: session.agent_id,
+          leg,
+          channel_layout: 'mono' as const,
+          status: 'processing' as const,
+          storage: 'local' as const,
+        })),
+      )
+      .execute();
+
+    // Another instance's sweep takes both up: each recording is stopped on the composer and filed.
+    const other = callRecorder(config, media.t.db, systemClock, createLogger('warn'));
+    assert.ok(other);
+    assert.deepEqual(await other.sweep(), { stopped: 1, refiled: 1 });
+    for (const callId of [neverStopped, neverFiled]) {
+      assert.deepEqual(await recordingRows(callId), [
+        'agent:failed:This leg carried no audio',
+        'customer:failed:This leg carried no audio',
+      ]);
+    }
+    assert.deepEqual(await other.sweep(), { stopped: 0, refiled: 0 }, 'nothing is left to take up');
+    agent.socket.close();
   });
 
   test('a voicemail records the customer leg alone, kept on local disk even where calls are not recorded', async () => {

@@ -31,6 +31,7 @@ import type { SfuControlClient } from '@cc/sfu/control-client';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { customerPeerId } from '../acd/engine.ts';
+import { findOrphans } from './orphans.ts';
 import type { CallRecordings } from '../acd/recordings.ts';
 
 export interface CallRecorderDeps {
@@ -43,6 +44,7 @@ export interface CallRecorderDeps {
   stopRetryMs?: number;
 }
 
+const DEFAULT_STOP_RETRY_MS = 120_000;
 /** First wait between two stop attempts; doubled per attempt up to STOP_RETRY_MAX_DELAY_MS. */
 const STOP_RETRY_BASE_MS = 250;
 const STOP_RETRY_MAX_DELAY_MS = 5_000;
@@ -247,7 +249,7 @@ export class CallRecorder implements CallRecordings {
 
   /** Stops the call's running session (one agent segment, or a voicemail) and files its files. */
   async #stop(of: { roomId: string } | { callId: string }): Promise<void> {
-    const { db, sfu, clock, logger } = this.#deps;
+    const { db, clock } = this.#deps;
     const now = clock.now();
     // Claimed once: whichever instance flips the state files the result.
     const session = await db
@@ -301,6 +303,12 @@ export class CallRecorder implements CallRecordings {
       )
       .onConflict((oc) => oc.columns(['session_id', 'leg']).doNothing())
       .execute();
+    await this.#file(session);
+  }
+
+  /** Stops the SFU's tap and the composer's recording, and files what the composer made (or why not). */
+  async #file(session: { id: string; call_id: string; room_id: string }): Promise<void> {
+    const { db, sfu, logger } = this.#deps;
     const log = logger.child({ callId: session.call_id, recordingId: session.id });
     await sfu.stopRecording(session.room_id, session.id).catch((error: unknown) => log.warn({ err: error }, 'stopping the SFU tap failed'));
     const result = await this.#stopOnComposer(session.id, log);
@@ -326,10 +334,27 @@ export class CallRecorder implements CallRecordings {
     log.info({ files: result.files.length, failures: result.failures.length }, 'recording filed');
   }
 
+  /**
+   * Takes up what a routing instance that went away left undone (it is told of a call's end
+   * after commit, and files the result after the composer answers): the recordings of calls
+   * that ended a while ago but were never stopped are stopped now, and stopped recordings whose
+   * files were never filed (no upload job, still "being processed" after the stop's whole retry
+   * window) are filed again — the composer's stop answers the same result every time. Safe on
+   * every instance at once: a stop is claimed once, and filing twice changes nothing.
+   */
+  async sweep(): Promise<{ stopped: number; refiled: number }> {
+    const now = this.#deps.clock.now();
+    const { unstopped, unfiled } = await findOrphans(this.#deps.db, now, this.#deps.stopRetryMs ?? DEFAULT_STOP_RETRY_MS);
+    for (const roomId of unstopped) this.ended(roomId);
+    for (const session of unfiled) this.#enqueue(session.call_id, () => this.#file(session));
+    await Promise.all([...unstopped, ...unfiled.map((session) => session.call_id)].map((key) => this.settled(key)));
+    return { stopped: unstopped.length, refiled: unfiled.length };
+  }
+
   /** The composer's stop, retried while the composer is unreachable (a stop is idempotent there). */
   async #stopOnComposer(recordingId: string, log: Logger): Promise<ComposerResult | { failed: string }> {
     const { composer, clock } = this.#deps;
-    const retryMs = this.#deps.stopRetryMs ?? 120_000;
+    const retryMs = this.#deps.stopRetryMs ?? DEFAULT_STOP_RETRY_MS;
     const startedMs = clock.now().getTime();
     for (let attempt = 1; ; attempt++) {
       try {

@@ -108,6 +108,53 @@ async function recordedCall(org: { organisationId: string; defaultQueueId: strin
 }
 
 describe('recordings API (SPEC §13)', () => {
+  test('a file the storage keeps refusing says why to supervisors while it is retried; agents only see "being processed"', async () => {
+    const org = await seed(ctx(), { agents: [{ role: 'supervisor', name: 'Sam Supervisor' }, { name: 'Alex' }] });
+    const [, alexId = ''] = org.ids;
+    const [supervisorEmail = '', alexEmail = ''] = org.emails;
+    const call = await recordedCall(org, alexId);
+    const leg = await media.t.db.selectFrom('recording').select(['session_id']).where('id', '=', call.legId).executeTakeFirstOrThrow();
+    await media.t.db
+      .insertInto('recording_upload')
+      .values({
+        organisation_id: org.organisationId,
+        session_id: leg.session_id,
+        leg: 'agent',
+        storage: 'sftp',
+        file_name: 'x_agent.opus',
+        node: 'test',
+        spool_path: '/nowhere',
+        metadata: {
+          fileName: 'x_agent.opus',
+          conversationId: call.conversationId,
+          callId: call.callId,
+          agentName: 'Alex',
+          endUser: 'Grace Hopper',
+          leg: 'agent',
+          channelLayout: 'mono',
+          startedAt: '2026-11-25T10:00:00.000Z',
+          endedAt: '2026-11-25T10:01:00.000Z',
+          durationMs: 60_000,
+        },
+        attempts: 3,
+        run_at: new Date(),
+        last_error: 'SFTP host key does not match the configured one',
+      })
+      .execute();
+    const seen = async (cookie: string) =>
+      (await api<RecordingSummary[]>(ctx(), cookie, 'GET', `/recordings?callId=${call.callId}`)).body.find((r) => r.id === call.legId)
+        ?.uploadProblem;
+    assert.deepEqual(await seen(await login(ctx(), supervisorEmail)), {
+      message: 'SFTP host key does not match the configured one',
+      attempts: 3,
+    });
+    assert.equal(await seen(await login(ctx(), alexEmail)), null);
+    // The other tests count the files on disk and the rows.
+    await rm(path.join(dir, call.fileName));
+    await media.t.db.deleteFrom('recording_upload').where('session_id', '=', leg.session_id).execute();
+    await media.t.db.deleteFrom('recording').where('call_id', '=', call.callId).execute();
+  });
+
   test('agents see, play and download only their own; they cannot delete; a supervisor deletes for good with an audit record', async () => {
     const org = await seed(ctx(), { agents: [{ role: 'supervisor', name: 'Sam Supervisor' }, { name: 'Alex' }, { name: 'Blake' }] });
     const [supervisorId = '', alexId = '', blakeId = ''] = org.ids;

@@ -28,7 +28,13 @@ export function summaries(db: Kysely<Database>, viewer: RecordingViewer) {
     .leftJoin('user_account as u', 'u.id', 'r.agent_id')
     .leftJoin('queue as q', 'q.id', 'c.queue_id')
     .innerJoin('conversation as conv', 'conv.id', 'r.conversation_id')
+    // While the file waits for its storage: why the last upload attempt failed (it is retried).
+    .leftJoin('recording_upload as up', (join) =>
+      join.onRef('up.session_id', '=', 'r.session_id').onRef('up.leg', '=', 'r.leg').on('up.state', '=', 'pending'),
+    )
     .select([
+      'up.last_error as upload_error',
+      'up.attempts as upload_attempts',
       'r.kind',
       'conv.customer_identity',
       'r.id',
@@ -70,7 +76,8 @@ export function summaries(db: Kysely<Database>, viewer: RecordingViewer) {
 
 type Row = Awaited<ReturnType<ReturnType<typeof summaries>['executeTakeFirstOrThrow']>>;
 
-export function toSummary(row: Row): RecordingSummary {
+/** A row as lists show it; why an upload is being retried is for supervisors (it names the storage's host). */
+export function toSummary(row: Row, viewer: RecordingViewer): RecordingSummary {
   return {
     id: row.id,
     callId: row.call_id,
@@ -91,6 +98,10 @@ export function toSummary(row: Row): RecordingSummary {
     createdAt: row.created_at.toISOString(),
     kind: row.kind,
     customerIdentity: row.customer_identity,
+    uploadProblem:
+      row.status === 'processing' && row.upload_error !== null && viewer.role !== 'agent'
+        ? { message: row.upload_error, attempts: row.upload_attempts ?? 0 }
+        : null,
   };
 }
 
@@ -111,7 +122,7 @@ export async function listRecordings(db: Kysely<Database>, viewer: RecordingView
     .orderBy('r.leg')
     .limit(query.limit)
     .execute();
-  return rows.map(toSummary);
+  return rows.map((row) => toSummary(row, viewer));
 }
 
 async function visible(db: Kysely<Database>, viewer: RecordingViewer, id: string): Promise<Row> {
@@ -138,7 +149,7 @@ export async function recordingFile(
 ): Promise<{ summary: RecordingSummary; stream: Readable; range: ByteRange | undefined }> {
   const row = await visible(deps.db, viewer, id);
   const { fileName } = requireReady(row);
-  const summary = toSummary(row);
+  const summary = toSummary(row, viewer);
   const range = rangeFor(summary.bytes);
   const store = await deps.openStore(row.organisation_id, row.storage);
   try {

@@ -50,35 +50,3 @@ export async function sweepRetention(deps: RecordingsDeps, logger: Logger): Prom
     }
   });
 }
-
-/** Runs the sweep at start and then every `intervalMs` on this instance (the lock makes it one at a time). */
-export class RetentionJob {
-  readonly #deps: RecordingsDeps;
-  readonly #logger: Logger;
-  readonly #intervalMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> = Promise.resolve();
-
-  constructor(deps: RecordingsDeps, logger: Logger, intervalMs: number) {
-    this.#deps = deps;
-    this.#logger = logger;
-    this.#intervalMs = intervalMs;
-  }
-
-  start(): void {
-    const run = () => {
-      this.#running = sweepRetention(this.#deps, this.#logger).catch((error: unknown) =>
-        this.#logger.error({ err: error }, 'recording retention failed; the next run retries'),
-      );
-    };
-    run();
-    this.#timer = setInterval(run, this.#intervalMs);
-    this.#timer.unref();
-  }
-
-  /** Stops the timer and waits for a run in progress. Safe twice. */
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
-  }
-}
