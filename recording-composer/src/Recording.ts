@@ -16,11 +16,11 @@
  * its audio (LegAudioSpool) as they come, so it is taken up the same way: both go on after the
  * outage, which becomes silence and the last picture held.
  */
-import { link, mkdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { link, mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComposerResult, ComposerSession, ComposerStart, RecordedFile, RecordingLegRole } from '@cc/contracts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
-import { recordingBaseName } from './file-names.ts';
+import { recordingBaseName, recordingTags } from './file-names.ts';
 import { AUDIO_CLOCK_RATE, LegReceiver, type Epoch, type LegPacket } from './LegReceiver.ts';
 import { LegTimeline } from './LegTimeline.ts';
 import type { Logger } from './logger.ts';
@@ -30,8 +30,9 @@ import { SAMPLES_20MS } from './opus.ts';
 import { writeManifest, type RecordingManifest } from './RecordingManifest.ts';
 import { makeComposite, type CompositeJob } from './composite.ts';
 import { LegAudioSpool } from './LegAudioSpool.ts';
-import { writeLegWebm, type LegWebmResult } from './leg-webm.ts';
+import type { LegWebmResult } from './leg-webm.ts';
 import { VideoLeg } from './VideoLeg.ts';
+import { bindAgain, resumeVideoLeg, spoolLegWebm } from './VideoLegSpool.ts';
 
 export interface RecordingOptions {
   request: ComposerStart;
@@ -45,9 +46,6 @@ export interface RecordingOptions {
   /** Longest an ffmpeg composite may run (default 30 min). */
   compositeTimeoutMs?: number;
 }
-
-/** How long a resumed recording tries to get its ports back (a UDP port is free once its process is gone). */
-const REBIND_MS = 2_000;
 
 interface Leg {
   role: RecordingLegRole;
@@ -67,22 +65,6 @@ interface Leg {
   firstArrivalMs: number | undefined;
 }
 
-const LEG_TAGS: Record<RecordingLegRole, string> = { agent: 'agent', customer: 'customer' };
-
-/** The metadata tags of one of a recording's files. */
-export function recordingTags(r: ComposerStart, leg: RecordedFile['leg']): Record<string, string> {
-  return {
-    TITLE: `${r.agentName} / ${r.endUser}`,
-    CONVERSATION_ID: r.conversationId,
-    CALL_ID: r.callId,
-    AGENT: r.agentName,
-    END_USER: r.endUser,
-    LEG: leg,
-    CHANNEL_LAYOUT: leg === 'merged' || leg === 'composite' ? 'left=agent right=customer' : `mono=${LEG_TAGS[leg]}`,
-    TRANSCODED: leg === 'composite' ? 'yes' : 'no',
-  };
-}
-
 /** What a stopped recording made: files still in the spool, and what could not be made. */
 export interface SpooledResult {
   recordingId: string;
@@ -92,19 +74,6 @@ export interface SpooledResult {
   composite?: Promise<SpooledFile | ComposerResult['failures'][number]>;
   /** What the composite is made from (its inputs leave the spool once it is filed). */
   compositeJob?: CompositeJob;
-}
-
-/** Binds a port again after a restart, retrying for `REBIND_MS` (the killed process's socket may linger a moment). */
-async function bindAgain<T>(open: () => Promise<T>, now: () => number): Promise<T> {
-  const deadline = now() + REBIND_MS;
-  for (;;) {
-    try {
-      return await open();
-    } catch (error) {
-      if (now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 export class Recording {
@@ -203,37 +172,14 @@ export class Recording {
    * clock (LegTimeline), as an Ogg leg does; frames keep their own times (the last picture holds).
    */
   async #resumeVideo(leg: Leg, videoPort: number): Promise<void> {
-    leg.videoPort = videoPort;
     const { ip, jitterMs, now, logger } = this.#options;
-    const resumed = await LegAudioSpool.resume(path.join(this.#spool, `${leg.role}.audio`));
-    const audio = resumed.audio;
-    leg.audio = audio;
-    const firstWallMs = audio.firstWallMs;
-    if (firstWallMs !== undefined) {
-      leg.firstArrivalMs = firstWallMs;
-      leg.timeline = new LegTimeline((payload, samples) => audio.write(payload, samples), {
-        position: audio.samples,
-        wallMs: firstWallMs + (audio.samples * 1000) / AUDIO_CLOCK_RATE,
-      });
-    }
-    const framesPath = path.join(this.#spool, `${leg.role}.vp8`);
     const log = logger.child({ recordingId: this.id, leg: leg.role });
-    try {
-      const video = await bindAgain(() => VideoLeg.resume({ ip, port: videoPort, holdMs: jitterMs, now, framesPath }), now);
-      leg.video = video.leg;
-      log.info(
-        {
-          port: leg.port,
-          videoPort,
-          audioMs: Math.round(audio.samples / 48),
-          frames: video.leg.frames.length,
-          cutBytes: resumed.cutBytes + video.cutBytes,
-        },
-        'video leg resumed',
-      );
-    } catch (error) {
-      log.error({ err: error, videoPort }, 'the video port cannot be bound again; the rest of the video is lost');
-    }
+    const resumed = await resumeVideoLeg({ spool: this.#spool, role: leg.role, videoPort, ip, jitterMs, now, log });
+    leg.videoPort = videoPort;
+    leg.audio = resumed.audio;
+    leg.timeline = resumed.timeline;
+    leg.firstArrivalMs = resumed.firstArrivalMs;
+    leg.video = resumed.video;
   }
 
   static #leg(
@@ -443,45 +389,21 @@ export class Recording {
     audio: LegAudioSpool,
     fileName: string,
   ): Promise<{ path: string; result: LegWebmResult; file: SpooledFile } | ComposerResult['failures'][number]> {
-    const { logger } = this.#options;
-    if (leg.firstArrivalMs === undefined && video.frames.length === 0) {
-      return { leg: leg.role, code: 'no_media', message: 'This leg carried neither audio nor video' };
-    }
-    const filePath = path.join(this.#spool, `${leg.role}.webm`);
-    const arrival = leg.firstArrivalMs;
-    const result = await writeLegWebm(filePath, audio, video, {
-      title: `${this.#options.request.agentName} / ${this.#options.request.endUser}`,
-      tags: this.#tags(leg.role),
-      // The composer's clock at the file's start: the first audio's arrival, moved by the video's lead.
-      startedAt: (audioOffsetMs) => new Date((arrival ?? video.epochs[0]?.arrivalBaseMs ?? this.#options.now()) + audioOffsetMs),
-    });
-    await unlink(path.join(this.#spool, `${leg.role}.vp8`)).catch(() => undefined);
-    await unlink(path.join(this.#spool, `${leg.role}.audio`)).catch(() => undefined);
-    const startedAt = new Date((arrival ?? video.epochs[0]?.arrivalBaseMs ?? this.#options.now()) + result.audioOffsetMs);
-    logger.info(
-      {
-        recordingId: this.id,
-        leg: leg.role,
-        ...leg.receiver?.stats,
-        video: { ...video.stats, ...video.receiver.stats },
-        filled: leg.timeline?.filled,
-      },
-      'leg recorded',
-    );
-    const file: SpooledFile = {
+    const { request, now, logger } = this.#options;
+    const written = await spoolLegWebm({
+      spool: this.#spool,
+      role: leg.role,
       fileName,
-      spoolPath: filePath,
-      leg: leg.role,
-      channelLayout: 'mono',
-      container: 'webm',
-      codecs: result.videoFrames > 0 ? ['vp8', 'opus'] : ['opus'],
-      transcoded: false,
-      startedAt: startedAt.toISOString(),
-      endedAt: new Date(startedAt.getTime() + result.durationMs).toISOString(),
-      durationMs: result.durationMs,
-      bytes: result.bytes,
-    };
-    return { path: filePath, result, file };
+      audio,
+      video,
+      firstArrivalMs: leg.firstArrivalMs,
+      title: `${request.agentName} / ${request.endUser}`,
+      tags: this.#tags(leg.role),
+      now,
+    });
+    const stats = { ...leg.receiver?.stats, video: { ...video.stats, ...video.receiver.stats }, filled: leg.timeline?.filled };
+    if (!('code' in written)) logger.info({ recordingId: this.id, leg: leg.role, ...stats }, 'leg recorded');
+    return written;
   }
 
   async #merge(fileName: string, startedAt: Date): Promise<SpooledFile> {

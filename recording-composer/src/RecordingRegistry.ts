@@ -14,7 +14,8 @@ import path from 'node:path';
 import type { ComposerResult, ComposerStart, RecordedFile } from '@cc/contracts';
 import type { Logger } from './logger.ts';
 import { makeComposite, type CompositeJob } from './composite.ts';
-import { Recording, recordingTags, type SpooledResult } from './Recording.ts';
+import { recordingTags } from './file-names.ts';
+import { Recording, type SpooledResult } from './Recording.ts';
 import { readManifest, readManifests, removeManifest, writeManifest, type RecordingManifest } from './RecordingManifest.ts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
 
