@@ -180,6 +180,14 @@ export class Recording {
     leg.timeline = resumed.timeline;
     leg.firstArrivalMs = resumed.firstArrivalMs;
     leg.video = resumed.video;
+    if (resumed.firstArrivalMs === undefined) return;
+    let position = 0;
+    const packets = resumed.audio.packets.map(({ payload, samples }) => {
+      const packet = { payload, position };
+      position += samples;
+      return packet;
+    });
+    this.#restoreHistory(leg, packets, resumed.firstArrivalMs);
   }
 
   static #leg(
@@ -221,12 +229,27 @@ export class Recording {
       position: file.samples,
       wallMs: firstArrivalMs + (file.samples * 1000) / AUDIO_CLOCK_RATE,
     });
+    this.#restoreHistory(leg, packets, firstArrivalMs);
+  }
+
+  /** A merged recording's history of a leg from before a restart, placed by the composer's clock. */
+  #restoreHistory(leg: Leg, packets: { payload: Buffer | Uint8Array; position: number }[], firstArrivalMs: number): void {
     if (this.#options.request.composition !== 'merged') return;
     // One epoch stands for everything before the restart: positions are its RTP timestamps.
     const epoch: Epoch = { ssrc: -1, firstTs: 0, clockRate: AUDIO_CLOCK_RATE, arrivalBaseMs: firstArrivalMs, senderReports: [] };
     for (const [seq, { payload, position }] of packets.entries()) {
       const arrivalMs = firstArrivalMs + (position * 1000) / AUDIO_CLOCK_RATE;
-      leg.history.packets.push({ packet: { ssrc: -1, seq, ts: position, marker: false, payload, arrivalMs }, epoch });
+      leg.history.packets.push({
+        packet: {
+          ssrc: -1,
+          seq,
+          ts: position,
+          marker: false,
+          payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+          arrivalMs,
+        },
+        epoch,
+      });
     }
   }
 

@@ -261,6 +261,20 @@ describe('video recording composer killed mid-call (SPEC §13)', () => {
             `frames ${before} before, ${away} away, ${afterwards} after; tone ${JSON.stringify(tone)}`,
         );
       }
+      // The stereo Ogg Opus of the merged recording covers the whole call too (the part before the kill from the spool).
+      const merged = result.files.find((f) => f.leg === 'merged');
+      assert.ok(merged);
+      const mergedProbe = await probeMedia(path.join(dir, merged.fileName));
+      assert.ok(Math.abs(mergedProbe.durationS - wallS) < 0.5, `merged: ${mergedProbe.durationS} s for a ${wallS} s call`);
+      for (const [channel, pcm] of (await decode(path.join(dir, merged.fileName), 2)).entries()) {
+        const tone = {
+          before: toneShare(pcm, 0.2, killS - 0.5),
+          away: toneShare(pcm, killS + 0.3, upS - 0.3),
+          after: toneShare(pcm, upS + 0.5, wallS - 0.3),
+        };
+        assert.ok(tone.before > 0.9 && tone.after > 0.9 && tone.away < 0.05, `merged channel ${channel}: ${JSON.stringify(tone)}`);
+        ctx.diagnostic(`merged channel ${channel}: ${mergedProbe.durationS} s; tone ${JSON.stringify(tone)}`);
+      }
       const probe = await probeMedia(path.join(dir, composite.file_name));
       assert.deepEqual(probe.streams.map((s) => `${s.codec}/${s.channels ?? s.width}`).sort(), ['opus/2', 'vp8/640']);
       assert.ok(Math.abs(probe.durationS - wallS) < 0.5, `composite: ${probe.durationS} s for a ${wallS} s call`);
