@@ -12,14 +12,15 @@
  * A composer killed mid-call takes its recordings up again when it restarts (`resume`): the
  * manifest written at start gives the request and the ports, each leg file is cut back to
  * its last whole page and goes on, and the time the composer was away becomes silence, so
- * the files still last as long as the call did. (Audio recordings only: a video leg's audio
- * and frames are muxed at stop, so a video recording cut by a crash is not taken up.)
+ * the files still last as long as the call did. A video leg spools its frames (VideoLeg) and
+ * its audio (LegAudioSpool) as they come, so it is taken up the same way: both go on after the
+ * outage, which becomes silence and the last picture held.
  */
-import { link, mkdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComposerResult, ComposerSession, ComposerStart, RecordedFile, RecordingLegRole } from '@cc/contracts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
-import { recordingBaseName } from './file-names.ts';
+import { recordingBaseName, recordingTags } from './file-names.ts';
 import { AUDIO_CLOCK_RATE, LegReceiver, type Epoch, type LegPacket } from './LegReceiver.ts';
 import { LegTimeline } from './LegTimeline.ts';
 import type { Logger } from './logger.ts';
@@ -27,9 +28,11 @@ import { MergeError, multistreamPacket, placeInSlots, type LegHistory } from './
 import { OggOpusFile, type ResumedOggOpus } from './OggOpusFile.ts';
 import { SAMPLES_20MS } from './opus.ts';
 import { writeManifest, type RecordingManifest } from './RecordingManifest.ts';
-import { writeComposite, type CompositeSide } from './composite.ts';
-import { writeLegWebm, type LegAudio, type LegWebmResult } from './leg-webm.ts';
+import { makeComposite, type CompositeJob } from './composite.ts';
+import { LegAudioSpool } from './LegAudioSpool.ts';
+import type { LegWebmResult } from './leg-webm.ts';
 import { VideoLeg } from './VideoLeg.ts';
+import { bindAgain, resumeVideoLeg, spoolLegWebm } from './VideoLegSpool.ts';
 
 export interface RecordingOptions {
   request: ComposerStart;
@@ -44,9 +47,6 @@ export interface RecordingOptions {
   compositeTimeoutMs?: number;
 }
 
-/** How long a resumed recording tries to get its ports back (a UDP port is free once its process is gone). */
-const REBIND_MS = 2_000;
-
 interface Leg {
   role: RecordingLegRole;
   peerId: string;
@@ -56,14 +56,14 @@ interface Leg {
   receiver: LegReceiver | undefined;
   /** The participant's video, when recorded: the leg file is then WebM and `audio` holds its audio. */
   video: VideoLeg | undefined;
-  audio: LegAudio | undefined;
+  /** The video port the SFU sends to (kept for the manifest: the socket is closed at stop). */
+  videoPort: number | undefined;
+  audio: LegAudioSpool | undefined;
   file: OggOpusFile | undefined;
   timeline: LegTimeline | undefined;
   history: LegHistory;
   firstArrivalMs: number | undefined;
 }
-
-const LEG_TAGS: Record<RecordingLegRole, string> = { agent: 'agent', customer: 'customer' };
 
 /** What a stopped recording made: files still in the spool, and what could not be made. */
 export interface SpooledResult {
@@ -72,6 +72,8 @@ export interface SpooledResult {
   failures: ComposerResult['failures'];
   /** The side-by-side composite (merged video recordings): the file, or why there is none. */
   composite?: Promise<SpooledFile | ComposerResult['failures'][number]>;
+  /** What the composite is made from (its inputs leave the spool once it is filed). */
+  compositeJob?: CompositeJob;
 }
 
 export class Recording {
@@ -103,7 +105,8 @@ export class Recording {
         const video = withVideo
           ? await VideoLeg.open({ ip: options.ip, holdMs: options.jitterMs, now: options.now, framesPath: path.join(spool, `${role}.vp8`) })
           : undefined;
-        recording.#legs.push(Recording.#leg(role, peerId, receiver.port, receiver, video));
+        const audio = video ? LegAudioSpool.create(path.join(spool, `${role}.audio`)) : undefined;
+        recording.#legs.push(Recording.#leg(role, peerId, receiver.port, receiver, video, audio));
       }
       await writeManifest(options.dir, recording.#manifest());
     } catch (error) {
@@ -122,12 +125,10 @@ export class Recording {
    * Takes up a recording an earlier run of this composer left in progress (it was killed):
    * the same ports, and each leg file continued where its last whole page ends. A merged
    * recording gets the packets already written back as its history (placed by the
-   * composer's clock), so the merged file covers the whole call.
+   * composer's clock), so the merged file covers the whole call. A video leg gets its spooled
+   * frames and audio back and its video port too (a manifest without one: the video is lost).
    */
   static async resume(options: Omit<RecordingOptions, 'request'>, manifest: RecordingManifest): Promise<Recording> {
-    if (manifest.request.legs.some((leg) => leg.kind === 'video')) {
-      throw new Error('A video recording cut by a crash cannot be taken up: its legs are muxed at stop');
-    }
     const all = { ...options, request: manifest.request };
     const spool = path.join(options.dir, '.spool', manifest.request.recordingId);
     await mkdir(spool, { recursive: true });
@@ -135,48 +136,76 @@ export class Recording {
     await rm(path.join(spool, 'merged.opus'), { force: true });
     const recording = new Recording(all, spool, manifest.startedAtMs);
     const log = options.logger.child({ recordingId: recording.id });
-    for (const { role, peerId } of manifest.request.legs) {
-      const port = manifest.legs.find((leg) => leg.role === role)?.port;
-      if (port === undefined) throw new Error(`The manifest has no port for the ${role} leg`);
-      const leg = Recording.#leg(role, peerId, port, undefined);
+    for (const { role, peerId } of manifest.request.legs.filter((leg) => leg.kind === 'audio')) {
+      const ports = manifest.legs.find((leg) => leg.role === role);
+      if (!ports) throw new Error(`The manifest has no port for the ${role} leg`);
+      const leg = Recording.#leg(role, peerId, ports.port, undefined);
       recording.#legs.push(leg);
+      if (ports.videoPort !== undefined) {
+        await recording.#resumeVideo(leg, ports.videoPort);
+        continue;
+      }
       const resumed = await OggOpusFile.resume(path.join(spool, `${role}.opus`)).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       });
       if (resumed) recording.#continue(leg, resumed, manifest.startedAtMs);
       log.info(
-        { leg: role, port, resumedMs: leg.file ? Math.round(leg.file.samples / 48) : 0, cutBytes: resumed?.cutBytes ?? 0 },
+        { leg: role, port: ports.port, resumedMs: leg.file ? Math.round(leg.file.samples / 48) : 0, cutBytes: resumed?.cutBytes ?? 0 },
         'leg resumed',
       );
     }
     for (const leg of recording.#legs) {
-      const deadline = options.now() + REBIND_MS;
-      for (;;) {
-        try {
-          leg.receiver = await recording.#open(leg.role, leg.port);
-          break;
-        } catch (error) {
-          if (options.now() >= deadline) {
-            // The recording keeps what was written before the crash; stop still files it.
-            log.error({ err: error, leg: leg.role, port: leg.port }, 'the leg port cannot be bound again; the rest of the leg is lost');
-            break;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+      try {
+        leg.receiver = await bindAgain(() => recording.#open(leg.role, leg.port), options.now);
+      } catch (error) {
+        // The recording keeps what was written before the crash; stop still files it.
+        log.error({ err: error, leg: leg.role, port: leg.port }, 'the leg port cannot be bound again; the rest of the leg is lost');
       }
     }
     return recording;
   }
 
-  static #leg(role: RecordingLegRole, peerId: string, port: number, receiver: LegReceiver | undefined, video?: VideoLeg): Leg {
+  /**
+   * Takes up a video leg: its frames and audio from the spool, its video port bound again. The
+   * audio goes on from where the spool ends, the outage filled with silence by the composer's
+   * clock (LegTimeline), as an Ogg leg does; frames keep their own times (the last picture holds).
+   */
+  async #resumeVideo(leg: Leg, videoPort: number): Promise<void> {
+    const { ip, jitterMs, now, logger } = this.#options;
+    const log = logger.child({ recordingId: this.id, leg: leg.role });
+    const resumed = await resumeVideoLeg({ spool: this.#spool, role: leg.role, videoPort, ip, jitterMs, now, log });
+    leg.videoPort = videoPort;
+    leg.audio = resumed.audio;
+    leg.timeline = resumed.timeline;
+    leg.firstArrivalMs = resumed.firstArrivalMs;
+    leg.video = resumed.video;
+    if (resumed.firstArrivalMs === undefined) return;
+    let position = 0;
+    const packets = resumed.audio.packets.map(({ payload, samples }) => {
+      const packet = { payload, position };
+      position += samples;
+      return packet;
+    });
+    this.#restoreHistory(leg, packets, resumed.firstArrivalMs);
+  }
+
+  static #leg(
+    role: RecordingLegRole,
+    peerId: string,
+    port: number,
+    receiver: LegReceiver | undefined,
+    video?: VideoLeg,
+    audio?: LegAudioSpool,
+  ): Leg {
     return {
       role,
       peerId,
       port,
       receiver,
       video,
-      audio: video ? { first: undefined, packets: [], epochs: [] } : undefined,
+      videoPort: video?.receiver.port,
+      audio,
       file: undefined,
       timeline: undefined,
       history: { packets: [] },
@@ -200,12 +229,27 @@ export class Recording {
       position: file.samples,
       wallMs: firstArrivalMs + (file.samples * 1000) / AUDIO_CLOCK_RATE,
     });
+    this.#restoreHistory(leg, packets, firstArrivalMs);
+  }
+
+  /** A merged recording's history of a leg from before a restart, placed by the composer's clock. */
+  #restoreHistory(leg: Leg, packets: { payload: Buffer | Uint8Array; position: number }[], firstArrivalMs: number): void {
     if (this.#options.request.composition !== 'merged') return;
     // One epoch stands for everything before the restart: positions are its RTP timestamps.
     const epoch: Epoch = { ssrc: -1, firstTs: 0, clockRate: AUDIO_CLOCK_RATE, arrivalBaseMs: firstArrivalMs, senderReports: [] };
     for (const [seq, { payload, position }] of packets.entries()) {
       const arrivalMs = firstArrivalMs + (position * 1000) / AUDIO_CLOCK_RATE;
-      leg.history.packets.push({ packet: { ssrc: -1, seq, ts: position, marker: false, payload, arrivalMs }, epoch });
+      leg.history.packets.push({
+        packet: {
+          ssrc: -1,
+          seq,
+          ts: position,
+          marker: false,
+          payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+          arrivalMs,
+        },
+        epoch,
+      });
     }
   }
 
@@ -214,7 +258,7 @@ export class Recording {
       version: 1,
       request: this.#options.request,
       ip: this.#options.ip,
-      legs: this.#legs.map(({ role, port }) => ({ role, port })),
+      legs: this.#legs.map(({ role, port, videoPort }) => ({ role, port, ...(videoPort === undefined ? {} : { videoPort }) })),
       startedAtMs: this.#startedAtMs,
       stopped,
     };
@@ -226,7 +270,15 @@ export class Recording {
       legs: this.#legs.flatMap((leg) => [
         { role: leg.role, peerId: leg.peerId, kind: 'audio' as const, ip: this.#options.ip, port: leg.port },
         ...(leg.video
-          ? [{ role: leg.role, peerId: leg.peerId, kind: 'video' as const, ip: this.#options.ip, port: leg.video.receiver.port }]
+          ? [
+              {
+                role: leg.role,
+                peerId: leg.peerId,
+                kind: 'video' as const,
+                ip: this.#options.ip,
+                port: leg.videoPort ?? leg.video.receiver.port,
+              },
+            ]
           : []),
       ]),
     };
@@ -248,8 +300,8 @@ export class Recording {
     const audio = leg.audio;
     if (audio) {
       // A video leg's audio waits for the WebM, muxed on stop (it is small: ~4 kB/s).
-      leg.timeline ??= new LegTimeline((payload, samples) => audio.packets.push({ payload, samples }));
-      audio.first ??= { epoch, ts: packet.ts };
+      leg.timeline ??= new LegTimeline((payload, samples) => audio.write(payload, samples));
+      audio.start(epoch, packet.ts);
       if (!audio.epochs.includes(epoch)) audio.epochs.push(epoch);
     } else if (!leg.file) {
       // Opened at the first packet: a leg that never sent audio leaves no empty file behind.
@@ -269,17 +321,7 @@ export class Recording {
   }
 
   #tags(leg: RecordedFile['leg']): Record<string, string> {
-    const r = this.#options.request;
-    return {
-      TITLE: `${r.agentName} / ${r.endUser}`,
-      CONVERSATION_ID: r.conversationId,
-      CALL_ID: r.callId,
-      AGENT: r.agentName,
-      END_USER: r.endUser,
-      LEG: leg,
-      CHANNEL_LAYOUT: leg === 'merged' || leg === 'composite' ? 'left=agent right=customer' : `mono=${LEG_TAGS[leg]}`,
-      TRANSCODED: leg === 'composite' ? 'yes' : 'no',
-    };
+    return recordingTags(this.#options.request, leg);
   }
 
   async #finish(): Promise<SpooledResult> {
@@ -287,6 +329,7 @@ export class Recording {
     for (const leg of this.#legs) {
       leg.receiver?.close();
       await leg.video?.close();
+      leg.audio?.close();
     }
     const starts = this.#legs.flatMap((leg) => (leg.firstArrivalMs === undefined ? [] : [leg.firstArrivalMs]));
     const startedAt = new Date(starts.length > 0 ? Math.min(...starts) : this.#options.now());
@@ -323,124 +366,67 @@ export class Recording {
       }
     }
     let composite: SpooledResult['composite'];
+    let compositeJob: CompositeJob | undefined;
     if (request.composition === 'merged' && this.#legs.some((leg) => leg.video)) {
       // The leg files leave the spool as soon as they are stored (local storage: at once), so the
-      // composite reads its own hard links of them (same file system, no copy) and removes them.
-      const inputs = new Map<RecordingLegRole, { path: string; result: LegWebmResult; file: SpooledFile }>();
-      for (const [role, leg] of webms) {
+      // composite reads its own hard links of them (same file system, no copy); they go once the
+      // composite is filed (RecordingRegistry), so a composer killed meanwhile can make it again.
+      const first = [...webms.values()].sort((a, b) => a.result.startMs - b.result.startMs)[0];
+      compositeJob = { fileName: `${base}.webm`, startedAt: first?.file.startedAt ?? startedAt.toISOString(), legs: [] };
+      for (const [role, { path: legPath, result, file }] of webms) {
         const input = path.join(this.#spool, `${role}.composite-input.webm`);
-        await link(leg.path, input);
-        inputs.set(role, { ...leg, path: input });
+        await link(legPath, input);
+        const { startMs, durationMs, width, height } = result;
+        compositeJob.legs.push({
+          role,
+          path: input,
+          startMs,
+          durationMs,
+          width,
+          height,
+          hasVideo: result.videoFrames > 0,
+          hasAudio: file.codecs.includes('opus'),
+        });
       }
-      composite = this.#composite(`${base}.webm`, inputs).finally(() =>
-        Promise.all([...inputs.values()].map((input) => unlink(input.path).catch(() => undefined))),
-      );
     }
     // A recording without any file leaves no spool folder behind (one with files keeps it for the uploads).
-    if (files.length === 0 && !composite) await rmdir(this.#spool).catch(() => undefined);
+    if (files.length === 0 && !compositeJob) await rmdir(this.#spool).catch(() => undefined);
     // From here a restarted composer answers a repeated stop with these files instead of recording again.
     await writeManifest(
       this.#options.dir,
-      this.#manifest({ atMs: this.#options.now(), result: { recordingId: this.id, files, failures } }),
+      this.#manifest({ atMs: this.#options.now(), result: { recordingId: this.id, files, failures }, composite: compositeJob }),
     );
+    if (compositeJob) {
+      composite = makeComposite(this.#spool, compositeJob, this.#tags('composite'), {
+        timeoutMs: this.#options.compositeTimeoutMs ?? 30 * 60_000,
+        logger: logger.child({ recordingId: this.id }),
+      });
+    }
     logger.info({ recordingId: this.id, files: files.map((f) => f.fileName), failures }, 'recording finished');
-    return { recordingId: this.id, files, failures, ...(composite ? { composite } : {}) };
+    return { recordingId: this.id, files, failures, ...(composite ? { composite, compositeJob } : {}) };
   }
 
   async #writeWebm(
     leg: Leg,
     video: VideoLeg,
-    audio: LegAudio,
+    audio: LegAudioSpool,
     fileName: string,
   ): Promise<{ path: string; result: LegWebmResult; file: SpooledFile } | ComposerResult['failures'][number]> {
-    const { logger } = this.#options;
-    if (leg.firstArrivalMs === undefined && video.frames.length === 0) {
-      return { leg: leg.role, code: 'no_media', message: 'This leg carried neither audio nor video' };
-    }
-    const filePath = path.join(this.#spool, `${leg.role}.webm`);
-    const arrival = leg.firstArrivalMs;
-    const result = await writeLegWebm(filePath, audio, video, {
-      title: `${this.#options.request.agentName} / ${this.#options.request.endUser}`,
-      tags: this.#tags(leg.role),
-      // The composer's clock at the file's start: the first audio's arrival, moved by the video's lead.
-      startedAt: (audioOffsetMs) => new Date((arrival ?? video.receiver.epochs[0]?.arrivalBaseMs ?? this.#options.now()) + audioOffsetMs),
-    });
-    await unlink(path.join(this.#spool, `${leg.role}.vp8`)).catch(() => undefined);
-    const startedAt = new Date((arrival ?? video.receiver.epochs[0]?.arrivalBaseMs ?? this.#options.now()) + result.audioOffsetMs);
-    logger.info(
-      {
-        recordingId: this.id,
-        leg: leg.role,
-        ...leg.receiver?.stats,
-        video: { ...video.stats, ...video.receiver.stats },
-        filled: leg.timeline?.filled,
-      },
-      'leg recorded',
-    );
-    const file: SpooledFile = {
+    const { request, now, logger } = this.#options;
+    const written = await spoolLegWebm({
+      spool: this.#spool,
+      role: leg.role,
       fileName,
-      spoolPath: filePath,
-      leg: leg.role,
-      channelLayout: 'mono',
-      container: 'webm',
-      codecs: result.videoFrames > 0 ? ['vp8', 'opus'] : ['opus'],
-      transcoded: false,
-      startedAt: startedAt.toISOString(),
-      endedAt: new Date(startedAt.getTime() + result.durationMs).toISOString(),
-      durationMs: result.durationMs,
-      bytes: result.bytes,
-    };
-    return { path: filePath, result, file };
-  }
-
-  /** The side-by-side composite, made after the stop answered; never rejects. */
-  async #composite(
-    fileName: string,
-    webms: Map<RecordingLegRole, { path: string; result: LegWebmResult; file: SpooledFile }>,
-  ): Promise<SpooledFile | ComposerResult['failures'][number]> {
-    const side = (role: RecordingLegRole): CompositeSide => {
-      const leg = webms.get(role);
-      if (!leg) return { path: null, startMs: Infinity, durationMs: 0, width: 0, height: 0, hasVideo: false, hasAudio: false };
-      const r = leg.result;
-      return {
-        path: leg.path,
-        startMs: r.startMs,
-        durationMs: r.durationMs,
-        width: r.width,
-        height: r.height,
-        hasVideo: r.videoFrames > 0,
-        hasAudio: leg.file.codecs.includes('opus'),
-      };
-    };
-    const sides: [CompositeSide, CompositeSide] = [side('agent'), side('customer')];
-    const first = [...webms.values()].sort((a, b) => a.result.startMs - b.result.startMs)[0];
-    if (!first) return { leg: 'composite', code: 'no_media', message: 'Neither leg carried media' };
-    const out = path.join(this.#spool, 'composite.webm');
-    try {
-      const made = await writeComposite(out, sides, this.#tags('composite'), {
-        timeoutMs: this.#options.compositeTimeoutMs ?? 30 * 60_000,
-      });
-      const { size } = await stat(out);
-      const startedAt = new Date(Date.parse(first.file.startedAt));
-      this.#options.logger.info({ recordingId: this.id, ...made }, 'composite recorded');
-      return {
-        fileName,
-        spoolPath: out,
-        leg: 'composite',
-        channelLayout: 'side_by_side_agent_left_customer_right',
-        container: 'webm',
-        codecs: ['vp8', 'opus'],
-        transcoded: true,
-        startedAt: startedAt.toISOString(),
-        endedAt: new Date(startedAt.getTime() + made.durationMs).toISOString(),
-        durationMs: made.durationMs,
-        bytes: size,
-      };
-    } catch (error) {
-      this.#options.logger.error({ err: error, recordingId: this.id }, 'the composite could not be made');
-      await unlink(out).catch(() => undefined);
-      return { leg: 'composite', code: 'composite_failed', message: 'The side-by-side video could not be made' };
-    }
+      audio,
+      video,
+      firstArrivalMs: leg.firstArrivalMs,
+      title: `${request.agentName} / ${request.endUser}`,
+      tags: this.#tags(leg.role),
+      now,
+    });
+    const stats = { ...leg.receiver?.stats, video: { ...video.stats, ...video.receiver.stats }, filled: leg.timeline?.filled };
+    if (!('code' in written)) logger.info({ recordingId: this.id, leg: leg.role, ...stats }, 'leg recorded');
+    return written;
   }
 
   async #merge(fileName: string, startedAt: Date): Promise<SpooledFile> {

@@ -39,7 +39,14 @@ const manifestSchema = z.object({
   version: z.literal(1),
   request: composerStartSchema,
   ip: z.string(),
-  legs: z.array(z.object({ role: z.enum(RECORDING_LEG_ROLES), port: z.number().int().min(1).max(65535) })),
+  legs: z.array(
+    z.object({
+      role: z.enum(RECORDING_LEG_ROLES),
+      port: z.number().int().min(1).max(65535),
+      /** The leg's video port (recorded with video). Absent in manifests written before video legs were taken up. */
+      videoPort: z.number().int().min(1).max(65535).optional(),
+    }),
+  ),
   startedAtMs: z.number(),
   /** Set when the files are finished: the result every later stop answers. */
   stopped: z
@@ -50,6 +57,25 @@ const manifestSchema = z.object({
         files: z.array(spooledFileSchema),
         failures: z.array(z.object({ leg: z.enum(RECORDING_FILE_LEGS), code: z.string(), message: z.string() })),
       }),
+      /** The side-by-side composite still to be made and filed (composite.ts `CompositeJob`); gone once it is filed. */
+      composite: z
+        .object({
+          fileName: z.string(),
+          startedAt: z.string(),
+          legs: z.array(
+            z.object({
+              role: z.enum(RECORDING_LEG_ROLES),
+              path: z.string(),
+              startMs: z.number(),
+              durationMs: z.number(),
+              width: z.number(),
+              height: z.number(),
+              hasVideo: z.boolean(),
+              hasAudio: z.boolean(),
+            }),
+          ),
+        })
+        .optional(),
     })
     .optional(),
 });
@@ -86,6 +112,15 @@ export async function writeManifest(dir: string, manifest: RecordingManifest): P
 
 export async function removeManifest(dir: string, recordingId: string): Promise<void> {
   await rm(manifestPath(dir, recordingId), { force: true });
+}
+
+/** One recording's manifest, when it has one that reads. */
+export async function readManifest(dir: string, recordingId: string): Promise<RecordingManifest | undefined> {
+  try {
+    return manifestSchema.parse(JSON.parse(await readFile(manifestPath(dir, recordingId), 'utf8')));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every readable manifest in the spool; one that does not parse is logged and left for a person to look at. */

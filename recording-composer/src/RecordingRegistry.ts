@@ -6,12 +6,17 @@
  *
  * Each recording's manifest in the spool lets a composer restarted after a crash (`resume`)
  * take up the recordings that were in progress and answer a repeated stop of those that were
- * finished, with the same files.
+ * finished, with the same files. A composite whose ffmpeg the crash cut is made again from the
+ * leg files its manifest names (still in the spool until it is filed), or marked failed.
  */
+import { access, rmdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import type { ComposerResult, ComposerStart, RecordedFile } from '@cc/contracts';
 import type { Logger } from './logger.ts';
+import { makeComposite, type CompositeJob } from './composite.ts';
+import { recordingTags } from './file-names.ts';
 import { Recording, type SpooledResult } from './Recording.ts';
-import { readManifests, removeManifest } from './RecordingManifest.ts';
+import { readManifest, readManifests, removeManifest, writeManifest, type RecordingManifest } from './RecordingManifest.ts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
 
 /** How long a finished recording's result answers a repeated stop. */
@@ -55,10 +60,14 @@ export class RecordingRegistry {
     let finished = 0;
     for (const manifest of await readManifests(dir, logger)) {
       const { recordingId } = manifest.request;
+      if (manifest.stopped?.composite) {
+        // Killed while the composite was being made (or before it was filed): make it again.
+        this.#fileComposite(manifest.request, Promise.resolve(this.#remakeComposite(manifest, manifest.stopped.composite)));
+      }
       if (manifest.stopped) {
         const left = manifest.stopped.atMs + RESULT_TTL_MS - now();
         if (left <= 0) {
-          await removeManifest(dir, recordingId);
+          if (!manifest.stopped.composite) await removeManifest(dir, recordingId);
           continue;
         }
         this.#remember(recordingId, { request: manifest.request, spooled: Promise.resolve(manifest.stopped.result) }, left);
@@ -113,9 +122,10 @@ export class RecordingRegistry {
     this.#finished.set(recordingId, finished);
     setTimeout(() => {
       this.#finished.delete(recordingId);
-      void removeManifest(this.#options.dir, recordingId).catch((error: unknown) =>
-        this.#options.logger.warn({ err: error, recordingId }, 'removing a recording manifest failed'),
-      );
+      // A composite still being made keeps the manifest (#compositeFiled removes it then).
+      void readManifest(this.#options.dir, recordingId)
+        .then((manifest) => (manifest?.stopped?.composite ? undefined : removeManifest(this.#options.dir, recordingId)))
+        .catch((error: unknown) => this.#options.logger.warn({ err: error, recordingId }, 'removing a recording manifest failed'));
     }, ttlMs).unref();
   }
 
@@ -125,18 +135,66 @@ export class RecordingRegistry {
     await Promise.allSettled([...this.#composing]);
   }
 
-  /** Queues the composite once it is encoded (once per recording: the stop that created the result). */
+  /** A stopped recording's composite made again after a restart, from the inputs its manifest names, if they are all still there. */
+  #remakeComposite(manifest: RecordingManifest, job: CompositeJob): SpooledResult {
+    const { dir, logger } = this.#options;
+    const { recordingId } = manifest.request;
+    const result = manifest.stopped?.result ?? { recordingId, files: [], failures: [] };
+    const composite = (async () => {
+      const there = await Promise.all(
+        job.legs.map((leg) =>
+          access(leg.path).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      if (there.includes(false)) {
+        logger.error({ recordingId }, 'the composite cannot be made again: its leg files left the spool');
+        return {
+          leg: 'composite' as const,
+          code: 'composite_failed',
+          message: 'The side-by-side video was being made when the composer stopped, and its leg files are gone',
+        };
+      }
+      logger.info({ recordingId }, 'making the composite again after a restart');
+      return makeComposite(path.join(dir, '.spool', recordingId), job, recordingTags(manifest.request, 'composite'), {
+        timeoutMs: 30 * 60_000,
+        logger: logger.child({ recordingId }),
+      });
+    })();
+    return { ...result, composite, compositeJob: job };
+  }
+
+  /**
+   * Queues the composite once it is encoded, or marks it failed (once per recording: the stop
+   * that created the result, or the restart that made it again); then its manifest forgets it
+   * and its inputs leave the spool.
+   */
   #fileComposite(request: ComposerStart, spooled: Promise<SpooledResult>): void {
     const work = (async () => {
-      const composite = await (await spooled).composite;
-      if (!composite) return;
-      if ('code' in composite) await this.#options.fail(request, composite);
-      else await this.#options.enqueue(request, [composite]);
+      const { composite, compositeJob } = await spooled;
+      const made = await composite;
+      if (!made) return;
+      if ('code' in made) await this.#options.fail(request, made);
+      else await this.#options.enqueue(request, [made]);
+      if (compositeJob) await this.#compositeFiled(request.recordingId, compositeJob);
     })()
       .catch((error: unknown) =>
         this.#options.logger.error({ err: error, recordingId: request.recordingId }, 'filing the composite failed'),
       )
       .finally(() => this.#composing.delete(work));
     this.#composing.add(work);
+  }
+
+  async #compositeFiled(recordingId: string, job: CompositeJob): Promise<void> {
+    const { dir } = this.#options;
+    const manifest = await readManifest(dir, recordingId);
+    if (manifest?.stopped && manifest.stopped.atMs + RESULT_TTL_MS <= this.#options.now()) await removeManifest(dir, recordingId);
+    else if (manifest?.stopped?.composite)
+      await writeManifest(dir, { ...manifest, stopped: { ...manifest.stopped, composite: undefined } });
+    await Promise.all(job.legs.map((leg) => unlink(leg.path).catch(() => undefined)));
+    // The upload queue removes the folder with its last file; one the inputs kept goes now.
+    await rmdir(path.join(dir, '.spool', recordingId)).catch(() => undefined);
   }
 }

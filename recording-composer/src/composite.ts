@@ -11,7 +11,12 @@
  * leg files keep the original quality.
  */
 import { execFile } from 'node:child_process';
+import { stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import type { ComposerResult, RecordingLegRole } from '@cc/contracts';
+import type { Logger } from './logger.ts';
+import type { SpooledFile } from './uploads/UploadQueue.ts';
 
 const run = promisify(execFile);
 
@@ -88,4 +93,63 @@ export async function writeComposite(
   args.push('-f', 'webm', out);
   await run('ffmpeg', args, { timeout: options.timeoutMs, maxBuffer: 1024 * 1024 });
   return { width: (widths[0] ?? 0) + (widths[1] ?? 0), height, durationMs: Math.round(total * 1000), startMs };
+}
+
+/**
+ * What a composite is made from, kept in the stopped recording's manifest until the composite
+ * is filed: a composer killed while ffmpeg ran makes it again from the same inputs (hard links
+ * of the leg files in the spool, which stay there until then).
+ */
+export interface CompositeJob {
+  fileName: string;
+  /** The earliest leg file's start (ISO UTC): the composite's. */
+  startedAt: string;
+  legs: (Omit<CompositeSide, 'path'> & { role: RecordingLegRole; path: string })[];
+}
+
+/** The composite in `<spool>/composite.webm`, or why there is none; never rejects. */
+export async function makeComposite(
+  spool: string,
+  job: CompositeJob,
+  tags: Record<string, string>,
+  options: { timeoutMs: number; logger: Logger },
+): Promise<SpooledFile | ComposerResult['failures'][number]> {
+  const side = (role: RecordingLegRole): CompositeSide =>
+    job.legs.find((leg) => leg.role === role) ?? {
+      path: null,
+      startMs: Infinity,
+      durationMs: 0,
+      width: 0,
+      height: 0,
+      hasVideo: false,
+      hasAudio: false,
+    };
+  if (job.legs.length === 0) return { leg: 'composite', code: 'no_media', message: 'Neither leg carried media' };
+  const out = path.join(spool, 'composite.webm');
+  // A composer killed while ffmpeg ran leaves that ffmpeg running (its orphan) on the old file:
+  // unlinked, it writes to an inode nobody reads, and this run writes a fresh file.
+  await unlink(out).catch(() => undefined);
+  try {
+    const made = await writeComposite(out, [side('agent'), side('customer')], tags, { timeoutMs: options.timeoutMs });
+    const { size } = await stat(out);
+    const startedAt = new Date(Date.parse(job.startedAt));
+    options.logger.info(made, 'composite recorded');
+    return {
+      fileName: job.fileName,
+      spoolPath: out,
+      leg: 'composite',
+      channelLayout: 'side_by_side_agent_left_customer_right',
+      container: 'webm',
+      codecs: ['vp8', 'opus'],
+      transcoded: true,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date(startedAt.getTime() + made.durationMs).toISOString(),
+      durationMs: made.durationMs,
+      bytes: size,
+    };
+  } catch (error) {
+    options.logger.error({ err: error }, 'the composite could not be made');
+    await unlink(out).catch(() => undefined);
+    return { leg: 'composite', code: 'composite_failed', message: 'The side-by-side video could not be made' };
+  }
 }

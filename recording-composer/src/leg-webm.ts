@@ -43,7 +43,7 @@ export async function writeLegWebm(
   video: VideoLeg,
   meta: { title: string; tags: Record<string, string>; startedAt: (audioOffsetMs: number) => Date },
 ): Promise<LegWebmResult> {
-  const clock = epochBases([...audio.epochs, ...video.receiver.epochs]);
+  const clock = epochBases([...audio.epochs, ...video.epochs]);
   const frameTimes = video.frames.map((f) => wallMs(clock, f.epoch, f.ts));
   const audioStart = audio.first ? wallMs(clock, audio.first.epoch, audio.first.ts) : undefined;
   const audioSamples = audio.packets.reduce((sum, p) => sum + p.samples, 0);
