@@ -11,11 +11,13 @@
  * leg files keep the original quality.
  */
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ComposerResult, RecordingLegRole } from '@cc/contracts';
 import type { Logger } from './logger.ts';
+import { Turns } from './Turns.ts';
 import type { SpooledFile } from './uploads/UploadQueue.ts';
 
 const run = promisify(execFile);
@@ -44,6 +46,15 @@ export interface CompositeResult {
   durationMs: number;
   startMs: number;
 }
+
+/**
+ * Composites encoded at once: the rest wait their turn. Encoding is the composer's only heavy
+ * work; at most half the cores go to it, so the legs of calls in progress (real-time UDP)
+ * always have a core. A composite's timeout counts from its start, not from its wait.
+ */
+const COMPOSITE_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+
+const encoders = new Turns(COMPOSITE_CONCURRENCY);
 
 export async function writeComposite(
   out: string,
@@ -91,7 +102,7 @@ export async function writeComposite(
   args.push('-c:a', 'libopus', '-b:a', '64k', '-threads', '1');
   for (const [key, value] of Object.entries(tags)) args.push('-metadata', `${key}=${value}`);
   args.push('-f', 'webm', out);
-  await run('ffmpeg', args, { timeout: options.timeoutMs, maxBuffer: 1024 * 1024 });
+  await encoders.run(() => run('ffmpeg', args, { timeout: options.timeoutMs, maxBuffer: 1024 * 1024 }));
   return { width: (widths[0] ?? 0) + (widths[1] ?? 0), height, durationMs: Math.round(total * 1000), startMs };
 }
 
