@@ -12,16 +12,10 @@
  *    composite (ffmpeg decode + VP8 re-encode; its CPU is the ffmpeg child's).
  * Usage: node --import tsx bench/recording-video.ts [calls=4] [seconds=20] [minutes=1]
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { ComposerStart } from '@cc/contracts';
-import { createDb, freePort, migrateToLatest, startEmbeddedPostgres } from '@cc/migrations';
-import { ComposerControlClient } from '@cc/recording-composer/control-client';
+import { startComposerBench } from './composer-bench.ts';
 import { opusPackets } from '@cc/recording-composer/testing/audio';
 import { packetizeVp8, vp8Frames } from '@cc/recording-composer/testing/video';
 import { OPUS_PAYLOAD_TYPE, rtpPacket, VP8_PAYLOAD_TYPE } from '@cc/sfu/testing/recording-rig';
@@ -32,43 +26,8 @@ const MINUTES = Number(process.argv[4] ?? 1);
 const FPS = 15;
 const PACE = 5;
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-recording-video-'));
-const postgres = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), persistent: false });
-const databaseUrl = postgres.urlFor('postgres');
-await migrateToLatest(databaseUrl);
-const db = createDb(databaseUrl, 2);
-const org = await db.insertInto('organisation').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow();
-
-const secret = randomBytes(32).toString('hex');
-const port = await freePort();
-const composerProcess = spawn(process.execPath, ['--import', 'tsx', 'recording-composer/src/main.ts'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
-    COMPOSER_CONTROL_SECRET: secret,
-    COMPOSER_PORT: String(port),
-    RECORDINGS_DIR: path.join(dir, 'recordings'),
-    DATABASE_URL: databaseUrl,
-    COMPOSER_UPLOAD_POLL_MS: '200',
-    LOG_LEVEL: 'warn',
-  },
-});
-const composer = new ComposerControlClient(`http://127.0.0.1:${port}`, secret);
-for (let tries = 0; ; tries++) {
-  try {
-    await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${secret}` } });
-    break;
-  } catch {
-    if (tries > 300) throw new Error('the composer did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const bench = await startComposerBench('recording-video');
+const { db, composer } = bench;
 
 interface Leg {
   socket: Socket;
@@ -81,7 +40,7 @@ interface Leg {
 async function startCall(composition: ComposerStart['composition']): Promise<{ request: ComposerStart; legs: Leg[] }> {
   const request: ComposerStart = {
     recordingId: randomUUID(),
-    organisationId: org.id,
+    organisationId: bench.organisationId,
     storage: 'local',
     callId: randomUUID(),
     conversationId: randomUUID(),
@@ -148,7 +107,7 @@ async function uploadsDone(recordingId: string, legs: string[]): Promise<boolean
 
 // 1. CPU per recorded video call, real time.
 const calls = await Promise.all(Array.from({ length: CALLS }, () => startCall('per_leg')));
-const cpuBefore = cpuSeconds(composerProcess.pid ?? 0);
+const cpuBefore = bench.composerCpuSeconds();
 const started = performance.now();
 for (let tick = 0; tick < SECONDS * 50; tick++) {
   for (const call of calls) for (const leg of call.legs) sendTick(leg, tick);
@@ -156,13 +115,13 @@ for (let tick = 0; tick < SECONDS * 50; tick++) {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
 }
 const wallS = (performance.now() - started) / 1000;
-const cpuS = cpuSeconds(composerProcess.pid ?? 0) - cpuBefore;
+const cpuS = bench.composerCpuSeconds() - cpuBefore;
 await new Promise((resolve) => setTimeout(resolve, 500));
-const cpuStop = cpuSeconds(composerProcess.pid ?? 0);
+const cpuStop = bench.composerCpuSeconds();
 const stopStarted = performance.now();
 const results = await Promise.all(calls.map((call) => composer.stop(call.request.recordingId)));
 const stopAllMs = performance.now() - stopStarted;
-const muxCpuS = cpuSeconds(composerProcess.pid ?? 0) - cpuStop;
+const muxCpuS = bench.composerCpuSeconds() - cpuStop;
 for (const call of calls) for (const leg of call.legs) leg.socket.close();
 const sample = results[0]?.files.find((f) => f.leg === 'agent');
 console.log(`CPU: ${CALLS} video calls × ${wallS.toFixed(1)} s: composer ${cpuS.toFixed(2)} CPU s while receiving`);
@@ -206,8 +165,4 @@ console.log(
     `(${composite ? `${(composite.metadata.durationMs / 1000).toFixed(1)} s` : '-'}); failures: ${result.failures.length}`,
 );
 
-composerProcess.kill('SIGTERM');
-await new Promise((resolve) => composerProcess.once('exit', resolve));
-await db.destroy();
-await postgres.stop();
-await rm(dir, { recursive: true, force: true });
+await bench.close();

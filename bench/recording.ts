@@ -11,16 +11,10 @@
  *    file's upload job is done on local disk. Target < 2 s.
  * Usage: node --import tsx bench/recording.ts [calls=20] [seconds=20] [minutes=10]
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { ComposerStart } from '@cc/contracts';
-import { createDb, freePort, migrateToLatest, startEmbeddedPostgres } from '@cc/migrations';
-import { ComposerControlClient } from '@cc/recording-composer/control-client';
+import { startComposerBench } from './composer-bench.ts';
 import { opusPackets } from '@cc/recording-composer/testing/audio';
 import { OPUS_PAYLOAD_TYPE, rtpPacket } from '@cc/sfu/testing/recording-rig';
 
@@ -31,44 +25,9 @@ const TICKS_PER_SECOND = 50;
 /** The long call is sent this many times faster than real time. */
 const PACE = 20;
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-recording-'));
-const postgres = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), persistent: false });
-const databaseUrl = postgres.urlFor('postgres');
-await migrateToLatest(databaseUrl);
-const db = createDb(databaseUrl, 2);
-const org = await db.insertInto('organisation').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow();
-await db.insertInto('recording_configuration').values({ organisation_id: org.id, enabled: true }).execute();
-
-const secret = randomBytes(32).toString('hex');
-const port = await freePort();
-const composerProcess = spawn(process.execPath, ['--import', 'tsx', 'recording-composer/src/main.ts'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
-    COMPOSER_CONTROL_SECRET: secret,
-    COMPOSER_PORT: String(port),
-    RECORDINGS_DIR: path.join(dir, 'recordings'),
-    DATABASE_URL: databaseUrl,
-    COMPOSER_UPLOAD_POLL_MS: '200',
-    LOG_LEVEL: 'warn',
-  },
-});
-const composer = new ComposerControlClient(`http://127.0.0.1:${port}`, secret);
-for (let tries = 0; ; tries++) {
-  try {
-    await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${secret}` } });
-    break;
-  } catch {
-    if (tries > 300) throw new Error('the composer did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
+const bench = await startComposerBench('recording');
+const { db, composer } = bench;
+await db.insertInto('recording_configuration').values({ organisation_id: bench.organisationId, enabled: true }).execute();
 
 interface Leg {
   socket: Socket;
@@ -79,7 +38,7 @@ interface Leg {
 async function startCall(): Promise<{ request: ComposerStart; legs: Leg[] }> {
   const request: ComposerStart = {
     recordingId: randomUUID(),
-    organisationId: org.id,
+    organisationId: bench.organisationId,
     storage: 'local',
     callId: randomUUID(),
     conversationId: randomUUID(),
@@ -119,7 +78,7 @@ async function filesStored(recordingId: string, count: number): Promise<boolean>
 
 // 1. CPU per recorded call, real time.
 const calls = await Promise.all(Array.from({ length: CALLS }, () => startCall()));
-const cpuBefore = cpuSeconds(composerProcess.pid ?? 0);
+const cpuBefore = bench.composerCpuSeconds();
 const started = performance.now();
 const ticks = SECONDS * TICKS_PER_SECOND;
 for (let tick = 0; tick < ticks; tick++) {
@@ -128,7 +87,7 @@ for (let tick = 0; tick < ticks; tick++) {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
 }
 const wallS = (performance.now() - started) / 1000;
-const cpuS = cpuSeconds(composerProcess.pid ?? 0) - cpuBefore;
+const cpuS = bench.composerCpuSeconds() - cpuBefore;
 const stopStarted = performance.now();
 await Promise.all(calls.map((call) => composer.stop(call.request.recordingId)));
 const stopAllMs = performance.now() - stopStarted;
@@ -163,8 +122,4 @@ console.log(
   `Hang-up → stored, ${LONG_MINUTES}-minute call: ${storedMs.toFixed(0)} ms (target < 2000; files written ${stoppedMs.toFixed(0)} ms) — ${files}; failures: ${result.failures.length}`,
 );
 
-composerProcess.kill('SIGTERM');
-await new Promise((resolve) => composerProcess.once('exit', resolve));
-await db.destroy();
-await postgres.stop();
-await rm(dir, { recursive: true, force: true });
+await bench.close();

@@ -21,6 +21,10 @@ export interface ComposerProcess {
   start(): Promise<void>;
   /** Kills the process at once. Safe when it is not running. */
   kill(): Promise<void>;
+  /** Asks the process to finish (SIGTERM: recordings in progress are stopped and queued) and waits for it. Safe when it is not running. */
+  stop(): Promise<void>;
+  /** The running process's id (benchmarks read its CPU time); undefined when it is not running. */
+  readonly pid: number | undefined;
 }
 
 /** `env` adds to the composer's configuration (RECORDINGS_DIR, DATABASE_URL, COMPOSER_NODE…). */
@@ -29,6 +33,13 @@ export async function composerProcess(env: Record<string, string>): Promise<Comp
   const url = `http://127.0.0.1:${port}`;
   const secret = randomBytes(32).toString('hex');
   let child: ChildProcess | null = null;
+  const end = async (signal: NodeJS.Signals) => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill(signal);
+    await exited;
+  };
   return {
     url,
     secret,
@@ -51,12 +62,10 @@ export async function composerProcess(env: Record<string, string>): Promise<Comp
       }
       throw new Error('the composer did not start');
     },
-    async kill() {
-      const proc = child;
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGKILL');
-      await exited;
+    kill: () => end('SIGKILL'),
+    stop: () => end('SIGTERM'),
+    get pid() {
+      return child?.pid;
     },
   };
 }
