@@ -109,15 +109,24 @@ async function recordingRows(callId: string, sessions = 1): Promise<string[]> {
   }
 }
 
+/** An organisation recording its calls with `configuration`, and its first agent logged in and connected. */
+async function recordingOrg(
+  configuration: { composition: 'merged' | 'per_leg'; video_mode?: 'audio_only' | 'audio_and_video' },
+  agents: Parameters<typeof seed>[1]['agents'] = [{ name: 'Ada Lovelace' }],
+) {
+  const org = await seed(ctx(), { wrapUpSeconds: 0, agents });
+  await media.t.db
+    .insertInto('recording_configuration')
+    .values({ organisation_id: org.organisationId, enabled: true, ...configuration })
+    .execute();
+  const cookie = await login(ctx(), org.emails[0] ?? '');
+  const agent = await AgentClient.connect(ctx(), cookie);
+  return { org, cookie, agent };
+}
+
 describe('call recording (SPEC §13)', () => {
   test('the configuration is read when a call starts: enabled then → recorded; enabled later → not', async () => {
-    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
-    await media.t.db
-      .insertInto('recording_configuration')
-      .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged' })
-      .execute();
-    const cookie = await login(ctx(), org.emails[0] ?? '');
-    const agent = await AgentClient.connect(ctx(), cookie);
+    const { cookie, agent } = await recordingOrg({ composition: 'merged' });
 
     // Enabled at the start, disabled during the call: recorded, every file filed.
     const recorded = await callAnsweredAndEnded(agent, cookie);
@@ -139,14 +148,8 @@ describe('call recording (SPEC §13)', () => {
   });
 
   test('an agent’s own recording setting wins over the organisation’s: never for one, always for another', async () => {
-    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
+    const { org, cookie, agent } = await recordingOrg({ composition: 'per_leg' });
     const [adaId = ''] = org.ids;
-    await media.t.db
-      .insertInto('recording_configuration')
-      .values({ organisation_id: org.organisationId, enabled: true, composition: 'per_leg' })
-      .execute();
-    const cookie = await login(ctx(), org.emails[0] ?? '');
-    const agent = await AgentClient.connect(ctx(), cookie);
     await media.t.db.updateTable('agent').set({ recording_override: 'off' }).where('user_id', '=', adaId).execute();
     // callAnsweredAndEnded flips the organisation's setting during each call: here, off after the first start.
     const never = await callAnsweredAndEnded(agent, cookie);
@@ -168,14 +171,12 @@ describe('call recording (SPEC §13)', () => {
   });
 
   test('a transferred call is recorded per agent segment: customer + first agent, then customer + second agent', async () => {
-    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Agent' }, { name: 'Bob Agent', status: 'away' }] });
+    const {
+      org,
+      cookie: adaCookie,
+      agent: ada,
+    } = await recordingOrg({ composition: 'merged' }, [{ name: 'Ada Agent' }, { name: 'Bob Agent', status: 'away' }]);
     const [adaId = '', bobId = ''] = org.ids;
-    await media.t.db
-      .insertInto('recording_configuration')
-      .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged' })
-      .execute();
-    const adaCookie = await login(ctx(), org.emails[0] ?? '');
-    const ada = await AgentClient.connect(ctx(), adaCookie);
     const bob = await AgentClient.connect(ctx(), await login(ctx(), org.emails[1] ?? ''));
     const { token } = await createLink(ctx(), adaCookie, { type: 'one_time', routing: 'routing_rules', identity: 'carol@example.test' });
     const customer = await CustomerClient.connect(ctx(), token);
@@ -230,13 +231,7 @@ describe('call recording (SPEC §13)', () => {
   });
 
   test('recordings an instance left undone are taken up by another: never stopped, or stopped but never filed', async () => {
-    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
-    await media.t.db
-      .insertInto('recording_configuration')
-      .values({ organisation_id: org.organisationId, enabled: true, composition: 'per_leg' })
-      .execute();
-    const cookie = await login(ctx(), org.emails[0] ?? '');
-    const agent = await AgentClient.connect(ctx(), cookie);
+    const { org, cookie, agent } = await recordingOrg({ composition: 'per_leg' });
     const answered = async (identity: string) => {
       const { token } = await createLink(ctx(), cookie, { type: 'one_time', routing: 'routing_rules', identity });
       const customer = await CustomerClient.connect(ctx(), token);
@@ -334,13 +329,7 @@ describe('call recording (SPEC §13)', () => {
   });
 
   test("a video call with audio_and_video asks for both legs' video, filed as WebM leg files and the side-by-side composite", async () => {
-    const org = await seed(ctx(), { wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
-    await media.t.db
-      .insertInto('recording_configuration')
-      .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged', video_mode: 'audio_and_video' })
-      .execute();
-    const cookie = await login(ctx(), org.emails[0] ?? '');
-    const agent = await AgentClient.connect(ctx(), cookie);
+    const { cookie, agent } = await recordingOrg({ composition: 'merged', video_mode: 'audio_and_video' });
     const callId = await callAnsweredAndEnded(agent, cookie, 'video');
     // No media flows here; the composer was asked for video legs, so the composite is filed (and fails) too.
     assert.deepEqual(await recordingRows(callId), [
