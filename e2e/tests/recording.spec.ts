@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { decode, energy, probe } from '@cc/recording-composer/testing/audio';
-import { createLinkInDesktop, expect, expectMediaFlowing, setStatus, test } from '../fixtures/center.ts';
+import { expect, test } from '../fixtures/center.ts';
+import { recordedCall } from '../fixtures/recording.ts';
 
 test('an answered call is recorded: per-leg files and a merged stereo file on local disk', async ({
   seedOrg,
@@ -15,23 +16,7 @@ test('an answered call is recorded: per-leg files and a merged stereo file on lo
   customerPage,
   db,
 }) => {
-  const org = await seedOrg({ wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
-  await db
-    .insertInto('recording_configuration')
-    .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged' })
-    .execute();
-  const agent = await agentPage(org.agents[0]?.email ?? '');
-  await setStatus(agent, 'Available');
-  const url = await createLinkInDesktop(agent, { identity: '+44 20 7946 0958' });
-  const customer = await customerPage();
-  await customer.goto(url);
-  await customer.getByRole('button', { name: 'Start audio call' }).click();
-  await agent.getByRole('alertdialog', { name: 'Incoming call' }).getByRole('button', { name: 'Answer' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Connected with Ada/);
-  await expectMediaFlowing(agent, 'audio');
-  await expectMediaFlowing(customer, 'audio');
-  await customer.getByRole('button', { name: 'Hang up' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Call ended/);
+  const { org, agent } = await recordedCall({ seedOrg, agentPage, customerPage, db }, 'audio', { composition: 'merged' });
 
   const call = await db
     .selectFrom('call')

@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { probeMedia } from '@cc/recording-composer/testing/video';
-import { createLinkInDesktop, expect, expectMediaFlowing, setStatus, test } from '../fixtures/center.ts';
+import { expect, test } from '../fixtures/center.ts';
+import { recordedCall } from '../fixtures/recording.ts';
 
 test('a video call recorded with video: per-leg WebM files and a side-by-side composite', async ({
   seedOrg,
@@ -16,23 +17,10 @@ test('a video call recorded with video: per-leg WebM files and a side-by-side co
   db,
 }) => {
   test.setTimeout(120_000);
-  const org = await seedOrg({ wrapUpSeconds: 0, agents: [{ name: 'Ada Lovelace' }] });
-  await db
-    .insertInto('recording_configuration')
-    .values({ organisation_id: org.organisationId, enabled: true, composition: 'merged', video_mode: 'audio_and_video' })
-    .execute();
-  const agent = await agentPage(org.agents[0]?.email ?? '');
-  await setStatus(agent, 'Available');
-  const url = await createLinkInDesktop(agent, { identity: '+44 20 7946 0958' });
-  const customer = await customerPage();
-  await customer.goto(url);
-  await customer.getByRole('button', { name: 'Start video call' }).click();
-  await agent.getByRole('alertdialog', { name: 'Incoming call' }).getByRole('button', { name: 'Answer' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Connected with Ada/);
-  await expectMediaFlowing(agent, 'video');
-  await expectMediaFlowing(customer, 'video');
-  await customer.getByRole('button', { name: 'Hang up' }).click();
-  await expect(customer.getByRole('status', { name: 'Call status' })).toHaveText(/Call ended/);
+  const { org, agent } = await recordedCall({ seedOrg, agentPage, customerPage, db }, 'video', {
+    composition: 'merged',
+    video_mode: 'audio_and_video',
+  });
 
   const call = await db
     .selectFrom('call')
