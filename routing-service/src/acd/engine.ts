@@ -26,7 +26,7 @@ import type { Trx } from './db.ts';
 import type { MediaRooms } from './media.ts';
 import { freezeRecordingSettings, type CallRecordings } from './recordings.ts';
 import { eventOf, lockCall } from './calls.ts';
-import { abandon, closeOffer, lockOpenOffers, offerCall, stopRinging } from './ringing.ts';
+import { closeOffer, lockOpenOffers, offerCall, stopRinging } from './ringing.ts';
 import { recordEvent, type Actor } from './timeline.ts';
 import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
@@ -36,7 +36,7 @@ import { hold, resume } from './hold.ts';
 import { transfer, transferTargets } from './transfer.ts';
 import { closedForCall, startWaiting, stopWaiting } from './waiting.ts';
 import { handleTimer } from './timer-events.ts';
-import { finishVoicemail, leavingVoicemail } from './voicemail.ts';
+import { customerLeftWaiting } from './voicemail.ts';
 import {
   DEFAULT_RECONNECT_GRACE_SECONDS,
   holdReconnectGrace,
@@ -265,8 +265,7 @@ export class AcdEngine {
       switch (call.state) {
         case 'queued':
         case 'ringing':
-          if (leavingVoicemail(call)) await finishVoicemail(trx, changes, call, actor, now);
-          else await abandon(trx, changes, call, now);
+          await customerLeftWaiting(trx, changes, call, actor, now);
           return;
         case 'connected':
         case 'on_hold':

@@ -9,10 +9,10 @@ import { setAgentStatus } from './agent-status.ts';
 import { eventOf, lockCall } from './calls.ts';
 import type { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
-import { abandon, lockOpenOffers, stopRinging } from './ringing.ts';
+import { lockOpenOffers, stopRinging } from './ringing.ts';
 import { recordEvent, SYSTEM } from './timeline.ts';
 import { maxWaitReached, waitingEnded } from './waiting.ts';
-import { finishVoicemail, leavingVoicemail } from './voicemail.ts';
+import { customerLeftWaiting } from './voicemail.ts';
 import { endConnectedCall, finishWrapUp } from './wrap-up.ts';
 
 export async function handleTimer(trx: Trx, changes: Changes, timer: Timer, now: Date): Promise<void> {
@@ -68,9 +68,7 @@ async function customerGone(trx: Trx, changes: Changes, callId: string, now: Dat
   switch (call?.state) {
     case 'queued':
     case 'ringing':
-      // A caller who goes away while leaving a message has left it.
-      if (leavingVoicemail(call)) await finishVoicemail(trx, changes, call, SYSTEM, now);
-      else await abandon(trx, changes, call, now);
+      await customerLeftWaiting(trx, changes, call, SYSTEM, now);
       return;
     case 'connected':
     case 'on_hold':

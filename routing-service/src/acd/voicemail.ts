@@ -12,7 +12,7 @@ import { eventOf } from './calls.ts';
 import type { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
 import { fileCallbackRequest } from './callback-requests.ts';
-import { stopOffering } from './ringing.ts';
+import { abandon, stopOffering } from './ringing.ts';
 import { recordEvent, type Actor } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 import { intend } from './waiting.ts';
@@ -80,6 +80,15 @@ export async function startVoicemail(
 /** Whether the call is a voicemail being left (it ends as a message, not as an abandoned call). */
 export const leavingVoicemail = (call: Pick<Call, 'state' | 'end_reason'>): boolean =>
   call.state === 'queued' && call.end_reason === 'voicemail';
+
+/**
+ * The customer left a call that no agent had answered (hung up, or their connection never came
+ * back): a voicemail being left is complete; any other call is abandoned.
+ */
+export async function customerLeftWaiting(trx: Trx, changes: Changes, call: Call, actor: Actor, now: Date): Promise<void> {
+  if (leavingVoicemail(call)) await finishVoicemail(trx, changes, call, actor, now);
+  else await abandon(trx, changes, call, now);
+}
 
 /** The caller hung up (or went away), or the longest message was reached: the message is complete. */
 export async function finishVoicemail(trx: Trx, changes: Changes, call: Call, actor: Actor, now: Date): Promise<void> {
