@@ -33,6 +33,12 @@ const schema = z.object({
   RECORDING_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
   /** How often recordings a routing instance left undone (never stopped, never filed) are taken up, in ms. Default 60000. */
   RECORDING_ORPHAN_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * How often every queue with a waiting call gets an assignment pass, in ms, besides the
+   * passes its events start (a safety net for a call a pass skipped while another transaction
+   * held it). Default 5000.
+   */
+  ASSIGNMENT_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Folder of the built agent desktop, served at `/`. */
   DESKTOP_BUILD_DIR: z.string().default(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent-desktop/build')),
   /** How often due timers are looked for, in ms, besides the wake-up at the next due time. */

@@ -128,6 +128,8 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
     ? new PeriodicJob('recording orphan sweep', () => recorder.sweep(), logger, config.RECORDING_ORPHAN_SWEEP_MS)
     : undefined;
 
+  const assignmentSweep = new PeriodicJob('assignment sweep', () => engine.sweepAssignment(), logger, config.ASSIGNMENT_SWEEP_MS);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -192,6 +194,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
   timerLoop.start();
   presence.start();
   retention.start();
+  assignmentSweep.start();
   orphans?.start();
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url }, 'routing service listening');
@@ -203,6 +206,7 @@ export async function startRoutingService(deps: RoutingServiceDeps): Promise<Rou
       await timerLoop.close();
       await presence.close();
       await retention.close();
+      await assignmentSweep.close();
       await orphans?.close();
       livePushes.close();
       io.disconnectSockets(true);

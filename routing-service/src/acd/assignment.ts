@@ -55,7 +55,10 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
     .orderBy('priority', 'desc')
     .orderBy('queued_at')
     .limit(SCAN_LIMIT)
-    .forUpdate()
+    // NO KEY UPDATE, not UPDATE: a transaction that merely inserts a row referencing the call
+    // (a timeline event, a recording) holds KEY SHARE on it until it commits. FOR UPDATE would
+    // skip the call for that while, and nothing would bring this queue's assignment back to it.
+    .forNoKeyUpdate()
     .skipLocked();
   // Without automatic assignment only calls routed to one agent (shared call links) ring.
   if (!queue.aaa_enabled) calls = calls.where('target_agent_id', 'is not', null);
@@ -86,7 +89,8 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
  * agent), not in wrap-up, no call ringing or in progress, fewer open conversations than their
  * capacity, and not one who declined this call within the last ring time-out; among them, the
  * first by the queue's strategy (see `strategyOrder`), or all of them under `ring_all`. Agent
- * rows are locked (SKIP LOCKED) so a concurrent decision in another queue passes over them.
+ * rows are locked (SKIP LOCKED) so a concurrent decision in another queue passes over them;
+ * NO KEY UPDATE, so the KEY SHARE of a row merely referencing the agent does not hide them.
  */
 async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now: Date, ringTimeoutSeconds: number): Promise<string[]> {
   const declineWindowStart = new Date(now.getTime() - ringTimeoutSeconds * 1000);
@@ -112,7 +116,7 @@ async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now
       sql<number>`a.capacity`,
     );
   if (call.target_agent_id) {
-    const row = await query.where('a.user_id', '=', call.target_agent_id).forUpdate(['a']).skipLocked().executeTakeFirst();
+    const row = await query.where('a.user_id', '=', call.target_agent_id).forNoKeyUpdate(['a']).skipLocked().executeTakeFirst();
     return row ? [row.user_id] : [];
   }
   const members = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
@@ -123,7 +127,7 @@ async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now
     const rows = await ordered
       .orderBy('a.user_id')
       .limit(strategy === 'ring_all' ? RING_ALL_LIMIT : 1)
-      .forUpdate(['a'])
+      .forNoKeyUpdate(['a'])
       .skipLocked()
       .execute();
     return rows.map((r) => r.user_id);

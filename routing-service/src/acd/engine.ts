@@ -411,6 +411,24 @@ export class AcdEngine {
   }
 
   /**
+   * Runs assignment for every queue with a call waiting for an agent. Events start passes
+   * (SPEC §3); this catches what they cannot: a pass passes over a call or an agent another
+   * transaction holds at that moment (SKIP LOCKED), and that transaction need not start one.
+   * Every instance sweeps; passes are one per queue at a time anyway. Resolves with the queues swept.
+   */
+  async sweepAssignment(): Promise<number> {
+    const queues = await this.#deps.db
+      .selectFrom('call')
+      .select('queue_id')
+      .distinct()
+      .where('state', '=', 'queued')
+      .where('waiting_ends_at', 'is', null)
+      .execute();
+    await Promise.all(queues.map((q) => this.requestAssignment(q.queue_id)));
+    return queues.length;
+  }
+
+  /**
    * Runs assignment for a queue, coalescing requests: while a pass runs, any number of new
    * requests for the queue make exactly one more pass after it. Resolves when a pass that
    * started after this request has finished, so the caller sees its change taken into account.

@@ -80,10 +80,13 @@ export async function startTestMedia() {
   return { t, sfu, env: { ...env } };
 }
 
-/** The routing service on a fresh database and SFU; `clock` replaces the system clock (see testing/clock.ts). */
-export async function startTestContext(options: { clock?: Clock } = {}): Promise<TestContext> {
+/**
+ * The routing service on a fresh database and SFU; `clock` replaces the system clock (see
+ * testing/clock.ts), `env` adds to or overrides its configuration.
+ */
+export async function startTestContext(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestContext> {
   const { t, sfu, env } = await startTestMedia();
-  const config = loadConfig({ ...env, PORT: '0' });
+  const config = loadConfig({ ...env, ...options.env, PORT: '0' });
   const service = await startRoutingService({
     config,
     db: t.db,
