@@ -9,11 +9,13 @@
  * and the highest sustained rate whose p99 stays under 50 ms. Times are taken in this
  * process (the clients), not inside the service. PostgreSQL runs with pg_stat_statements,
  * so each rate also prints the database statements per call, and with BENCH_TOP=N the N
- * statements that took the most database time.
+ * statements that took the most database time. With BENCH_EXPLAIN_MS=N, every statement
+ * slower than N ms has its plan (EXPLAIN ANALYZE) written to BENCH_EXPLAIN_LOG
+ * (default bench-explain.log).
  * Usage: node --import tsx bench/assignment.ts [agents=500] [backlog=1000] [rates=25,50,100,200,300]
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +31,7 @@ const AGENTS = Number(process.argv[2] ?? 500);
 const BACKLOG = Number(process.argv[3] ?? 1000);
 const RATES = (process.argv[4] ?? '25,50,100,200,300').split(',').map(Number);
 const TOP = Number(process.env.BENCH_TOP ?? 0);
+const EXPLAIN_MS = process.env.BENCH_EXPLAIN_MS;
 const SECONDS_PER_RATE = 4;
 const PASSWORD = 'bench password that is long';
 
@@ -42,7 +45,18 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cc-bench-'));
 const postgres = await startEmbeddedPostgres({
   dir: path.join(dataDir, 'postgres'),
   persistent: false,
-  settings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'],
+  settings: [
+    'pg_stat_statements.track=all',
+    ...(EXPLAIN_MS
+      ? [
+          'shared_preload_libraries=pg_stat_statements,auto_explain',
+          `auto_explain.log_min_duration=${EXPLAIN_MS}`,
+          'auto_explain.log_analyze=on',
+          'auto_explain.log_buffers=on',
+        ]
+      : ['shared_preload_libraries=pg_stat_statements']),
+  ],
+  ...(EXPLAIN_MS ? { onLog: (message: string) => appendFileSync(process.env.BENCH_EXPLAIN_LOG ?? 'bench-explain.log', message) } : {}),
 });
 const stack = await startStack({ dataDir, port: 0, demo: false, databaseUrl: postgres.urlFor('postgres'), env: { LOG_LEVEL: 'warn' } });
 const db = createDb(stack.databaseUrl, 4);

@@ -21,6 +21,7 @@ import * as m20261126voicemail from './migrations/2026-11-26T09-00-00_voicemail.
 import * as m20261126agentRecordingOverride from './migrations/2026-11-26T09-30-00_agent_recording_override.ts';
 import * as m20261126videoRecording from './migrations/2026-11-26T11-00-00_video_recording.ts';
 import * as m20261126recordingOrphans from './migrations/2026-11-26T12-00-00_recording_orphans.ts';
+import * as m20261127assignmentShortlist from './migrations/2026-11-27T09-00-00_assignment_shortlist.ts';
 
 /** Every migration, listed explicitly in order; names are ISO timestamps. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T09-30-00_agent_recording_override': m20261126agentRecordingOverride,
   '2026-11-26T11-00-00_video_recording': m20261126videoRecording,
   '2026-11-26T12-00-00_recording_orphans': m20261126recordingOrphans,
+  '2026-11-27T09-00-00_assignment_shortlist': m20261127assignmentShortlist,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

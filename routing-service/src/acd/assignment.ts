@@ -10,6 +10,8 @@ import type { Trx } from './db.ts';
 
 /** How many waiting calls one decision looks through for one that has an eligible agent. */
 const SCAN_LIMIT = 50;
+/** How many available members, in the strategy's order, a decision checks before all of them. */
+const SHORTLIST = 16;
 /** The most agents one `ring_all` call rings at once. */
 const RING_ALL_LIMIT = 50;
 
@@ -122,28 +124,49 @@ async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now
   const members = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
   const offered = sql<boolean>`exists (select 1 from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`;
   const pick = async (candidates: typeof members, order: RawBuilder<unknown>[]) => {
-    let ordered = candidates;
+    let ordered = candidates.select(offered.as('offered'));
     for (const expression of order) ordered = ordered.orderBy(expression);
-    const rows = await ordered
+    return ordered
       .orderBy('a.user_id')
       .limit(strategy === 'ring_all' ? RING_ALL_LIMIT : 1)
       .forNoKeyUpdate(['a'])
       .skipLocked()
       .execute();
-    return rows.map((r) => r.user_id);
   };
+  const ids = (rows: { user_id: string }[]) => rows.map((r) => r.user_id);
   const [first, ...rest] = strategyOrder(strategy);
-  // Tiers come before everything: an agent of a higher tier who was offered this call before
-  // still comes before a lower tier.
-  if (strategy === 'priority_then_longest_idle' && first) return pick(members, [first, offered, ...rest]);
   // ring_all rings every eligible member, offered before or not.
-  if (strategy === 'ring_all') return pick(members, strategyOrder(strategy));
-  // Otherwise agents not yet offered this call come first. Two queries rather than one ordered
-  // by "was offered": that expression would stop PostgreSQL walking the strategy's index in
-  // order, and make it check every member.
+  if (strategy === 'ring_all') return ids(await pick(members, strategyOrder(strategy)));
+  // Agents not yet offered this call come first; tiers come before even that (an agent of a
+  // higher tier who was offered this call before still comes before a lower tier).
+  const tiers = strategy === 'priority_then_longest_idle' && first;
+  const order = tiers ? [first, offered, ...rest] : [offered, ...strategyOrder(strategy)];
+  // Usually the first available members in the strategy's order include the answer: the checks
+  // and the ranking then cost a few rows, not one per member. The answer stands when it was
+  // not offered this call before; an agent offered before might lose to one past the shortlist.
+  const [short] = await pick(members.where(sql<boolean>`a.user_id = any(array(${shortlist(trx, call, strategy)}))`), order);
+  if (short && !short.offered) return [short.user_id];
+  // Otherwise every member. Two queries rather than one ordered by "was offered": that
+  // expression would stop PostgreSQL walking the strategy's index in order.
+  if (tiers) return ids(await pick(members, order));
   const fresh = await pick(members.where(sql<boolean>`not ${offered}`), strategyOrder(strategy));
-  if (fresh.length > 0) return fresh;
-  return pick(members.where(offered), strategyOrder(strategy));
+  if (fresh.length > 0) return ids(fresh);
+  return ids(await pick(members.where(offered), strategyOrder(strategy)));
+}
+
+/**
+ * The first SHORTLIST available members of the call's queue in the strategy's order: what an
+ * assignment decision checks first (see `eligibleAgents`).
+ */
+function shortlist(trx: Trx, call: Call, strategy: QueueStrategy) {
+  let query = trx
+    .selectFrom('agent as a')
+    .innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id))
+    .select('a.user_id')
+    .where('a.organisation_id', '=', call.organisation_id)
+    .where('a.status', '=', 'available');
+  for (const expression of strategyOrder(strategy)) query = query.orderBy(expression);
+  return query.orderBy('a.user_id').limit(SHORTLIST);
 }
 
 /**

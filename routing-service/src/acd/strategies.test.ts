@@ -93,6 +93,28 @@ test('least_occupied rings the agent with the fewest open conversations for thei
   assert.equal(await rungAgent(org, await waitingCall(org)), a2);
 });
 
+test('a decision looks past the first available agents: those at capacity or offered this call before give way to the first fresh one', async () => {
+  // 20 agents, idle longest first. The first was offered this call before (its ring timed
+  // out); the next 17 are at capacity; the 19th is the one to ring, though the 20th is free too.
+  const org = await queueWith(
+    'longest_idle',
+    Array.from({ length: 20 }, (_, i) => 100 - i),
+  );
+  const callId = await waitingCall(org);
+  const [offeredBefore, ...others] = org.ids;
+  const atCapacity = others.slice(0, 17);
+  await ctx.t.db
+    .insertInto('call_offer')
+    .values({ call_id: callId, agent_id: offeredBefore ?? '', offered_at: minutesAgo(2), outcome: 'timed_out', outcome_at: minutesAgo(1) })
+    .execute();
+  await ctx.t.db.updateTable('agent').set({ capacity: 1 }).where('user_id', 'in', atCapacity).execute();
+  await ctx.t.db
+    .insertInto('conversation')
+    .values(atCapacity.map((agentId) => ({ organisation_id: org.organisationId, customer_identity: randomUUID(), agent_id: agentId })))
+    .execute();
+  assert.equal(await rungAgent(org, callId), others[17]);
+});
+
 test('round_robin gives each member a turn, then starts again', async () => {
   // Idle times would pick agent 2 every time under longest_idle once they are freed first.
   const org = await queueWith('round_robin', [10, 60, 30]);
