@@ -8,7 +8,7 @@
  * Prints, per arrival rate: call arrival → offer received by the agent client, p50 and p99,
  * and the highest sustained rate whose p99 stays under 50 ms. Times are taken in this
  * process (the clients), not inside the service. PostgreSQL runs with pg_stat_statements,
- * so each rate also prints the database statements per call, and with BENCH_TOP=N the N
+ * so each rate also prints the database statements per call (database time counts planning and execution), and with BENCH_TOP=N the N
  * statements that took the most database time. With BENCH_EXPLAIN_MS=N, every statement
  * slower than N ms has its plan (EXPLAIN ANALYZE) written to BENCH_EXPLAIN_LOG
  * (default bench-explain.log).
@@ -47,6 +47,7 @@ const postgres = await startEmbeddedPostgres({
   persistent: false,
   settings: [
     'pg_stat_statements.track=all',
+    'pg_stat_statements.track_planning=on',
     ...(EXPLAIN_MS
       ? [
           'shared_preload_libraries=pg_stat_statements,auto_explain',
@@ -240,7 +241,7 @@ try {
     );
     for (const s of statements.slice(0, TOP)) {
       process.stdout.write(
-        `      ${String(s.calls).padStart(7)} × ${s.meanMs.toFixed(3)} ms  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}\n`,
+        `      ${String(s.calls).padStart(7)} × ${s.meanMs.toFixed(3)} ms (planning ${s.planMs.toFixed(3)})  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}\n`,
       );
     }
   }
@@ -258,12 +259,12 @@ try {
 
 /** The service's statements since the last reset (the bench's own statistics queries left out), most database time first. */
 async function statementStats() {
-  const { rows } = await sql<{ query: string; calls: string; total: number; mean: number }>`
-    select query, calls, total_exec_time as total, mean_exec_time as mean
+  const { rows } = await sql<{ query: string; calls: string; total: number; mean: number; plan: number }>`
+    select query, calls, total_exec_time + total_plan_time as total, mean_exec_time + mean_plan_time as mean, mean_plan_time as plan
     from pg_stat_statements
     where query not like '%pg_stat_statements%'
     order by total_exec_time desc`.execute(db);
-  return rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean }));
+  return rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean, planMs: r.plan }));
 }
 
 /** CPU seconds used so far by the routing service, the SFU, PostgreSQL and this process, from /proc. */
