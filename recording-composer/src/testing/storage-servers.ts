@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 const run = promisify(execFile);
 
@@ -52,6 +53,8 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 
 export interface S3Server {
   endpoint: string;
+  /** Lines s3rver logged so far, colours removed (`info: Stored part 2 of <uploadId> in bucket …` for a multipart upload's parts). */
+  log: string[];
   /** Stops the process (an outage); the data folder stays. */
   stop(): Promise<void>;
 }
@@ -64,11 +67,45 @@ export async function startS3rver(options: { dir: string; port: number; bucket: 
     [bin, '-d', options.dir, '-a', '127.0.0.1', '-p', String(options.port), '--configure-bucket', options.bucket],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const log: string[] = [];
+  // Kept for tests that look at how an upload went (parts); reading also keeps the pipes from filling.
+  let partial = '';
+  const keep = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    // eslint-disable-next-line no-control-regex -- winston colours its levels with ANSI escapes
+    log.push(...lines.map((line) => line.replace(/\u001b\[[0-9;]*m/g, '')).filter(Boolean));
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   await printed(child, /listening/i, 's3rver');
-  // Its request log is not needed once it is up; draining keeps the pipe from filling.
-  child.stdout.resume();
-  child.stderr.resume();
-  return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => stopChild(child) };
+  return { endpoint: `http://127.0.0.1:${options.port}`, log, stop: () => stopChild(child) };
+}
+
+export interface S3Object {
+  key: string;
+  body: Buffer;
+}
+
+/** Every object in `bucket`, bodies included, read straight from the server (not through the composer's store); by key. */
+export async function s3Objects(endpoint: string, bucket: string): Promise<S3Object[]> {
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  try {
+    const objects: S3Object[] = [];
+    let token: string | undefined;
+    do {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+      for (const { Key: key } of listed.Contents ?? []) {
+        if (key === undefined) continue;
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        objects.push({ key, body: Buffer.from((await object.Body?.transformToByteArray()) ?? []) });
+      }
+      token = listed.NextContinuationToken;
+    } while (token);
+    return objects.sort((a, b) => a.key.localeCompare(b.key));
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** The dedicated SFTP test user (created by scripts/setup.sh). */
