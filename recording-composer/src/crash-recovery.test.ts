@@ -2,18 +2,21 @@
  * SPEC §13: a recording outlives its composer. A real composer process records a call fed
  * with Opus RTP over loopback (as the SFU's tap sends it), is killed (SIGKILL) in the middle,
  * started again on the same spool and node, and the call goes on: the files cover the whole
- * call, the time the composer was away as silence, and each is uploaded once.
+ * call, the time the composer was away as silence, and each is uploaded once — also when the
+ * storage (a real s3rver) is down as the composer comes back and the call ends.
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@cc/migrations/testing';
 import { OPUS_PAYLOAD_TYPE, rtpPacket } from '@cc/sfu/testing/recording-rig';
+import { freePort } from '@cc/migrations';
 import { decode, energy, opusPackets, probe } from './testing/audio.ts';
 import { composerProcess, type ComposerProcess } from './testing/process.ts';
+import { S3RVER_CREDENTIALS, s3Objects, startS3rver } from './testing/storage-servers.ts';
 import { organisation, startRequest } from './uploads/testing.ts';
 
 const TICK_MS = 20;
@@ -62,6 +65,15 @@ function sendLegs(legs: { port: number; ssrc: number; packets: Buffer[] }[]) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls (another process's progress shows only in the database) until `ok`, within `ms`. */
+async function until(ok: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+    await sleep(100);
+  }
+}
+
 describe('recording composer killed mid-call (SPEC §13)', () => {
   let t: TestDatabase;
   let dir: string;
@@ -74,6 +86,9 @@ describe('recording composer killed mid-call (SPEC §13)', () => {
       DATABASE_URL: t.url,
       COMPOSER_NODE: 'crash-test',
       COMPOSER_UPLOAD_POLL_MS: '100',
+      // Retries a storage outage often, so its end is noticed within a second.
+      COMPOSER_UPLOAD_RETRY_BASE_MS: '200',
+      COMPOSER_UPLOAD_RETRY_MAX_MS: '800',
       COMPOSER_JITTER_MS: '100',
     });
   });
@@ -157,6 +172,95 @@ describe('recording composer killed mid-call (SPEC §13)', () => {
           assert.ok(away < 0.05, `${file.leg}: silence while the composer was away (tone in ${away * 100} %)`);
           assert.ok(afterwards > 0.9, `${file.leg}: tone after the restart in ${afterwards * 100} % of the time`);
         }
+      }
+    },
+  );
+
+  it(
+    'killed mid-call while the S3 storage is down: the recording waits in the spool and arrives once when the storage is back',
+    { timeout: 120_000 },
+    async () => {
+      const bucket = 'recordings';
+      const s3port = await freePort();
+      const s3dir = await mkdtemp(path.join(os.tmpdir(), 'composer-crash-s3-'));
+      const endpoint = `http://127.0.0.1:${s3port}`;
+      const orgId = await organisation(t.db, {
+        storage: 's3',
+        storage_s3: { endpoint, region: 'us-east-1', bucket, prefix: 'calls/', forcePathStyle: true, ...S3RVER_CREDENTIALS },
+      });
+      const request = startRequest(orgId, 's3');
+      const jobs = () => t.db.selectFrom('recording_upload').selectAll().where('session_id', '=', request.recordingId).execute();
+      let s3 = await startS3rver({ dir: s3dir, port: s3port, bucket });
+      try {
+        // A composer of its own (the test before leaves one running).
+        await composer.stop();
+        await composer.start();
+        const session = await composer.client.start(request);
+        const port = (role: string) => session.legs.find((leg) => leg.role === role)?.port ?? 0;
+        const sender = sendLegs([
+          { port: port('agent'), ssrc: 0x3333, packets: await opusPackets(1, 440, [[0, 1]]) },
+          { port: port('customer'), ssrc: 0x4444, packets: await opusPackets(1, 880, [[0, 1]]) },
+        ]);
+        // The call goes on for a while (the tap sends in real time), then the storage goes down and the composer dies.
+        await sleep(3000);
+        await s3.stop();
+        const killedAt = Date.now();
+        await composer.kill();
+        await sleep(1000);
+        await composer.start();
+        const upAt = Date.now();
+        await sleep(2000);
+        await sender.stop();
+        await sleep(300);
+
+        const result = await composer.client.stop(request.recordingId);
+        assert.deepEqual(result.failures, []);
+        assert.deepEqual(result.files.map((f) => f.leg).sort(), ['agent', 'customer', 'merged']);
+        // Every upload fails while the storage is down and is retried (not given up, not duplicated).
+        await until(async () => {
+          const all = await jobs();
+          return all.length === 3 && all.every((j) => j.state === 'pending' && j.attempts >= 2 && j.last_error !== null);
+        }, 'every upload has failed at least twice against the stopped storage');
+        assert.deepEqual(await s3Objects(endpoint, bucket).catch(() => 'down'), 'down', 'the storage is still down');
+
+        s3 = await startS3rver({ dir: s3dir, port: s3port, bucket });
+        await until(async () => (await jobs()).every((j) => j.state === 'done'), 'the uploads are done once the storage is back');
+        const done = await jobs();
+        assert.deepEqual(done.map((j) => j.leg).sort(), ['agent', 'customer', 'merged'], 'one upload job per file');
+        const objects = await s3Objects(endpoint, bucket);
+        assert.deepEqual(
+          objects.map((o) => o.key),
+          result.files.map((f) => `calls/${f.fileName}`).sort(),
+          'exactly one object per file',
+        );
+        assert.deepEqual(
+          (await readdir(dir)).filter((name) => name.startsWith(request.conversationId)),
+          [],
+          'nothing went to local disk',
+        );
+
+        const wallS = (sender.times.last - sender.times.first + TICK_MS) / 1000;
+        const killS = (killedAt - sender.times.first) / 1000;
+        const upS = (upAt - sender.times.first) / 1000;
+        for (const file of result.files) {
+          const object = objects.find((o) => o.key === `calls/${file.fileName}`);
+          const downloaded = path.join(s3dir, `downloaded-${file.leg}.opus`);
+          await writeFile(downloaded, object?.body ?? Buffer.alloc(0));
+          const probed = await probe(downloaded);
+          assert.equal(probed.codec, 'opus');
+          assert.equal(probed.channels, file.leg === 'merged' ? 2 : 1);
+          assert.ok(Math.abs(probed.durationS - wallS) < 0.5, `${file.leg}: ${probed.durationS} s for a ${wallS} s call`);
+          for (const pcm of await decode(downloaded, probed.channels)) {
+            // As in the test above: what was still unwritten at the kill is lost, the rest decodes.
+            const before = toneShare(pcm, 0.2, killS - 1.5);
+            const afterwards = toneShare(pcm, upS + 0.5, wallS - 0.3);
+            assert.ok(before > 0.9, `${file.leg}: tone before the kill in ${before * 100} % of the time`);
+            assert.ok(afterwards > 0.9, `${file.leg}: tone after the restart in ${afterwards * 100} % of the time`);
+          }
+        }
+      } finally {
+        await s3.stop();
+        await rm(s3dir, { recursive: true, force: true });
       }
     },
   );

@@ -87,7 +87,7 @@ export interface S3Object {
   body: Buffer;
 }
 
-/** Every object in `bucket`, bodies included, read straight from the server (not through the composer's store); by key. */
+/** Every object in `bucket`, bodies included, read straight from the server (not through the composer's store); by key (as `Array.prototype.sort` orders strings). */
 export async function s3Objects(endpoint: string, bucket: string): Promise<S3Object[]> {
   const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
   try {
@@ -102,7 +102,7 @@ export async function s3Objects(endpoint: string, bucket: string): Promise<S3Obj
       }
       token = listed.NextContinuationToken;
     } while (token);
-    return objects.sort((a, b) => a.key.localeCompare(b.key));
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   } finally {
     s3.destroy();
   }
