@@ -254,7 +254,9 @@ try {
   await db.destroy();
   await stack.stop();
   await postgres.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  // BENCH_KEEP=1 keeps the services' logs (and the database files) for a look afterwards.
+  if (process.env.BENCH_KEEP) process.stdout.write(`kept ${dataDir}\n`);
+  else await rm(dataDir, { recursive: true, force: true });
 }
 
 /** The service's statements since the last reset (the bench's own statistics queries left out), most database time first. */
