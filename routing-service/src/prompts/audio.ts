@@ -5,6 +5,10 @@
  * tag), so the same input always gives the same file and the same content hash.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseOggOpus } from '@cc/sfu/ogg-opus';
 import { AppError } from '../errors.ts';
 
 /** A tool that runs longer than this is stopped (a 4 MB upload converts in well under a second). */
@@ -18,6 +22,9 @@ const ACCEPTED_FORMATS = new Set(['mp3', 'wav', 'mov,mp4,m4a,3gp,3g2,mj2', 'aac'
 export class ToolError extends Error {
   override name = 'ToolError';
 }
+
+/** What an upload that is not audio we can read (or that will not convert) is told. */
+const UNREADABLE = 'This file is not audio we can read. Upload an mp3, wav, m4a, ogg, flac or webm file.';
 
 /** Runs a tool with `input` on stdin and returns its stdout. */
 export function run(command: string, args: string[], input: Buffer | string): Promise<Buffer> {
@@ -43,12 +50,16 @@ export function run(command: string, args: string[], input: Buffer | string): Pr
   });
 }
 
-/** Any audio ffmpeg reads → Ogg Opus (mono, 48 kHz, 20 ms frames, 32 kbit/s), bit-exact. */
-export function toOggOpus(input: Buffer): Promise<Buffer> {
+/**
+ * Audio ffmpeg reads from `source` (`pipe:0`: `input`), with only the `demuxers` named, → Ogg
+ * Opus (mono, 48 kHz, 20 ms frames, 32 kbit/s), bit-exact.
+ */
+function convert(source: string, input: Buffer | string, demuxers?: string): Promise<Buffer> {
   return run(
     'ffmpeg',
     [
-      ...['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-vn', '-map_metadata', '-1'],
+      ...['-nostdin', '-hide_banner', '-loglevel', 'error', ...(demuxers ? ['-format_whitelist', demuxers] : [])],
+      ...['-i', source, '-vn', '-map_metadata', '-1'],
       ...['-t', String(PROMPT_MAX_SECONDS), '-ac', '1', '-ar', '48000'],
       ...['-c:a', 'libopus', '-b:a', '32k', '-frame_duration', '20', '-application', 'audio'],
       ...['-fflags', '+bitexact', '-flags:a', '+bitexact', '-f', 'ogg', 'pipe:1'],
@@ -57,21 +68,55 @@ export function toOggOpus(input: Buffer): Promise<Buffer> {
   );
 }
 
+/** Audio made here (WAV from espeak-ng or synthesised), read from a pipe → Ogg Opus. */
+export function toOggOpus(input: Buffer): Promise<Buffer> {
+  return convert('pipe:0', input);
+}
+
 /**
- * Checks an upload is an audio file of an accepted kind, with a clear message otherwise.
+ * An upload → Ogg Opus: checked to be audio of an accepted kind, then converted, with the same
+ * clear refusal when either fails. ffprobe and ffmpeg read it from a temporary file, not a
+ * pipe: an MP4/m4a whose index (moov) comes after the audio, as phones write them, can only be
+ * read by seeking back. The file is removed afterwards, whatever happens.
+ */
+export async function uploadToOggOpus(file: Buffer): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'cc-prompt-upload-'));
+  try {
+    // A fixed name: the uploader's file name (and its extension) is not trusted.
+    const path = join(dir, 'upload');
+    await writeFile(path, file, { mode: 0o600 });
+    const source = `file:${path}`;
+    await checkAudioFile(source);
+    let ogg: Buffer;
+    try {
+      // Only the accepted demuxers: a playlist (HLS) never gets to open other files.
+      ogg = await convert(source, '', [...ACCEPTED_FORMATS].join(','));
+      // ffmpeg can succeed and write no audio (a header with no samples): that is unreadable too.
+      parseOggOpus(ogg);
+    } catch (error) {
+      throw new AppError('bad_request', UNREADABLE, { cause: error });
+    }
+    return ogg;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Checks the file at `source` is audio of an accepted kind, with a clear message otherwise.
  * ffprobe reads the bytes themselves; the file name's extension is not trusted.
  */
-export async function checkAudioFile(file: Buffer): Promise<void> {
+async function checkAudioFile(source: string): Promise<void> {
   let report: { format?: { format_name?: string }; streams?: { codec_type?: string }[] };
   try {
     const json = await run(
       'ffprobe',
-      ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-show_format', '-show_streams', 'pipe:0'],
-      file,
+      ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-show_format', '-show_streams', source],
+      '',
     );
     report = JSON.parse(json.toString('utf8')) as typeof report;
-  } catch {
-    throw new AppError('bad_request', 'This file is not audio we can read. Upload an mp3, wav, m4a, ogg, flac or webm file.');
+  } catch (error) {
+    throw new AppError('bad_request', UNREADABLE, { cause: error });
   }
   const format = report.format?.format_name ?? '';
   if (!ACCEPTED_FORMATS.has(format)) {

@@ -5,8 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ErrorBody, PromptView, Pronunciation, VoiceOptions, WaitingStrategyView } from '@cc/contracts';
+import type {
+  ErrorBody,
+  HoldConfigurationView,
+  PromptView,
+  Pronunciation,
+  TransferSettingsView,
+  VoiceOptions,
+  WaitingStrategyView,
+  WorkingHoursView,
+} from '@cc/contracts';
 import { DEFAULT_WAITING_STRATEGY } from '@cc/contracts';
 import { parseOggOpus } from '@cc/sfu/ogg-opus';
 import { api, login, seed, startTestContext, type TestContext } from '../testing/context.ts';
@@ -53,6 +65,42 @@ function wavTone(seconds: number): Buffer {
     'wav',
     '-',
   ]);
+}
+
+/**
+ * A 440 Hz tone of `seconds` encoded by ffmpeg as `kind`, written to a file as a phone would: the
+ * mp4 muxer then puts the index (moov) after the audio, unless `extra` asks for +faststart.
+ */
+async function tone(kind: 'mp3' | 'm4a' | 'ogg' | 'wav' | 'flac', seconds: number, extra: string[] = []): Promise<Buffer> {
+  const codec = { mp3: 'libmp3lame', m4a: 'aac', ogg: 'libvorbis', wav: 'pcm_s16le', flac: 'flac' }[kind];
+  const dir = await mkdtemp(join(tmpdir(), 'prompt-test-'));
+  try {
+    const path = join(dir, `tone.${kind}`);
+    execFileSync('ffmpeg', [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`],
+      ...['-c:a', codec, ...extra, path],
+    ]);
+    return await readFile(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const UNREADABLE = 'This file is not audio we can read. Upload an mp3, wav, m4a, ogg, flac or webm file.';
+
+/** Runs `use` with os.tmpdir() pointing at an empty directory of its own, and returns what is left in it afterwards. */
+async function leftInTmp(use: () => Promise<void>): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'prompt-tmp-'));
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    await use();
+    return await readdir(dir);
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 test('pronunciations replace whole words, any case, longest first', () => {
@@ -168,6 +216,78 @@ test('an uploaded audio file is converted; other files, big files and agents are
   );
 });
 
+test('uploads in mp3, m4a (index at the end), ogg, wav and flac are converted to Ogg Opus; the same file is stored once', async () => {
+  const c = await center();
+  // Long enough (about 300 kB) that ffmpeg cannot reach back to the audio from a pipe's buffer.
+  const seconds = 20;
+  const m4a = await tone('m4a', seconds);
+  assert.ok(m4a.indexOf('moov') > m4a.indexOf('mdat'), 'the m4a has its moov atom after the audio');
+  const left = await leftInTmp(async () => {
+    for (const kind of ['mp3', 'm4a', 'ogg', 'wav', 'flac'] as const) {
+      const res = await upload(c.supervisor, `Tone ${kind}`, kind === 'm4a' ? m4a : await tone(kind, seconds));
+      assert.equal(res.status, 201, `${kind}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.source, 'file');
+      assert.ok(Math.abs(res.body.durationMs - seconds * 1000) <= 100, `${kind}: ${res.body.durationMs} ms`);
+      const audio = await fetch(`${ctx.url}${res.body.audioUrl}`, { headers: { cookie: c.supervisor } });
+      assert.equal(audio.headers.get('content-type'), 'audio/ogg');
+      assert.equal(parseOggOpus(Buffer.from(await audio.arrayBuffer())).durationMs, res.body.durationMs, `${kind} is Ogg Opus`);
+    }
+    // Bit-exact conversion: the same upload again is the same audio, stored once.
+    const count = () =>
+      ctx.t.db
+        .selectFrom('prompt_audio')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+    const before = await count();
+    assert.equal((await upload(c.supervisor, 'Tone m4a again', m4a)).status, 201);
+    assert.equal((await count()).n, before.n);
+    const hashes = await ctx.t.db
+      .selectFrom('prompt')
+      .select(['name', 'audio_hash'])
+      .where('name', 'in', ['Tone m4a', 'Tone m4a again'])
+      .where('organisation_id', '=', c.organisationId)
+      .execute();
+    assert.equal(new Set(hashes.map((h) => h.audio_hash)).size, 1);
+  });
+  assert.deepEqual(left, [], 'the temporary copies of the uploads are removed');
+});
+
+test('a truncated, empty-of-sound or garbage upload is refused as unreadable, and a file over 4 MB as too large', async () => {
+  const c = await center();
+  const m4a = await tone('m4a', 4);
+  const wav = await tone('wav', 1);
+  const faststart = await tone('m4a', 4, ['-movflags', '+faststart']);
+  const cases: [string, Buffer][] = [
+    ['garbage', Buffer.from('\x00\x01 definitely not audio '.repeat(400), 'latin1')],
+    // Cut before its index (moov): ffprobe cannot read it.
+    ['cut m4a', m4a.subarray(0, Math.floor(m4a.length / 2))],
+    // Its index (first) says what the audio is, but the audio is cut off: ffprobe accepts it and ffmpeg fails.
+    ['m4a without its audio', faststart.subarray(0, faststart.indexOf('mdat') + 4)],
+    // A WAV header with no samples: ffmpeg succeeds and writes no audio.
+    ['wav without samples', wav.subarray(0, wav.indexOf('data') + 8)],
+  ];
+  const left = await leftInTmp(async () => {
+    for (const [name, file] of cases) {
+      const res = await upload(c.supervisor, name, file);
+      assert.equal(res.status, 400, `${name}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.message, UNREADABLE, name);
+    }
+  });
+  assert.deepEqual(left, [], 'the temporary copies of refused uploads are removed too');
+
+  // 50 s of 48 kHz 16-bit mono WAV: a real file of 4.8 MB.
+  const long = execFileSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=50:sample_rate=48000', '-f', 'wav', '-'],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  assert.ok(long.length > 4 * 1024 * 1024);
+  const big = await upload(c.supervisor, 'Long', long);
+  assert.equal(big.status, 400);
+  assert.equal(big.body.error.message, 'The file is larger than 4 MB. Upload a shorter or more compressed file.');
+  assert.deepEqual((await api<PromptView[]>(ctx, c.supervisor, 'GET', '/console/prompts')).body, [], 'nothing is saved');
+});
+
 test('a waiting strategy uses the organisation’s prompts; a prompt in use cannot be deleted', async () => {
   const c = await center();
   const other = await center();
@@ -208,4 +328,67 @@ test('a waiting strategy uses the organisation’s prompts; a prompt in use cann
   assert.equal(inUse.body.error.message, 'This prompt is in use by "Default". Choose another prompt there first.');
   assert.equal((await api<Err>(ctx, other.supervisor, 'GET', path)).status, 404, 'another organisation’s queue is not found');
   assert.equal((await api<Err>(ctx, c.supervisor, 'DELETE', `/console/prompts/${foreign.id}`)).status, 404);
+});
+
+test('a prompt in use anywhere cannot be deleted: the message names who uses it, and nothing changes', async () => {
+  const c = await center();
+  const queue = c.defaultQueueId;
+  const prompt = async (name: string) =>
+    (await api<PromptView>(ctx, c.supervisor, 'POST', '/console/prompts/speech', { name, text: name })).body.id;
+  const refused = async (id: string, message: string) => {
+    const res = await api<Err>(ctx, c.supervisor, 'DELETE', `/console/prompts/${id}`);
+    assert.equal(res.status, 409, `${message}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.message, message);
+    assert.ok(
+      (await api<PromptView[]>(ctx, c.supervisor, 'GET', '/console/prompts')).body.some((p) => p.id === id),
+      'the prompt is still there',
+    );
+  };
+
+  const away = await prompt('Closed');
+  const hours = await api<WorkingHoursView>(ctx, c.supervisor, 'GET', `/console/queues/${queue}/working-hours`);
+  const savedHours = { ...hours.body, enabled: true, awayMessagePromptId: away };
+  assert.equal((await api(ctx, c.supervisor, 'PUT', `/console/queues/${queue}/working-hours`, savedHours)).status, 200);
+  await refused(away, 'This prompt is in use by the working hours of "Default". Choose another prompt there first.');
+  assert.deepEqual((await api(ctx, c.supervisor, 'GET', `/console/queues/${queue}/working-hours`)).body, savedHours);
+
+  const voicemail = await prompt('Leave a message');
+  const strategy = { ...DEFAULT_WAITING_STRATEGY, voicemailPromptId: voicemail };
+  assert.equal((await api(ctx, c.supervisor, 'PUT', `/console/queues/${queue}/waiting-strategy`, strategy)).status, 200);
+  await refused(voicemail, 'This prompt is in use by "Default". Choose another prompt there first.');
+  assert.deepEqual((await api(ctx, c.supervisor, 'GET', `/console/queues/${queue}/waiting-strategy`)).body, strategy);
+
+  const holdMusic = await prompt('Hold music');
+  const holdAnnouncement = await prompt('Hold announcement');
+  const hold = await api<HoldConfigurationView>(ctx, c.supervisor, 'POST', '/console/hold-configurations', {
+    name: 'Calm',
+    musicPromptId: holdMusic,
+    announcementEnabled: true,
+    announcementPromptId: holdAnnouncement,
+    announcementEverySeconds: 10,
+  });
+  assert.equal(hold.status, 201);
+  await refused(holdMusic, 'This prompt is in use by hold configuration "Calm". Choose another prompt there first.');
+  await refused(holdAnnouncement, 'This prompt is in use by hold configuration "Calm". Choose another prompt there first.');
+
+  const transferMusic = await prompt('Transfer music');
+  const transferMessage = await prompt('Transfer message');
+  const transfer: TransferSettingsView = { musicPromptId: transferMusic, messagePromptId: transferMessage };
+  assert.equal((await api(ctx, c.supervisor, 'PUT', '/console/transfer-settings', transfer)).status, 200);
+  await refused(transferMusic, 'This prompt is in use by the transfer settings. Choose another prompt there first.');
+  await refused(transferMessage, 'This prompt is in use by the transfer settings. Choose another prompt there first.');
+  assert.deepEqual((await api(ctx, c.supervisor, 'GET', '/console/transfer-settings')).body, transfer, 'the transfer settings keep it');
+
+  // Every user is named at once.
+  const everywhere = await prompt('Everywhere');
+  await api(ctx, c.supervisor, 'PUT', `/console/queues/${queue}/working-hours`, { ...savedHours, awayMessagePromptId: everywhere });
+  await api(ctx, c.supervisor, 'PUT', '/console/transfer-settings', { ...transfer, messagePromptId: everywhere });
+  await refused(
+    everywhere,
+    'This prompt is in use by the working hours of "Default", the transfer settings. Choose another prompt there first.',
+  );
+
+  // Once nothing uses it, it can be deleted.
+  const unused = await prompt('Unused');
+  assert.equal((await api(ctx, c.supervisor, 'DELETE', `/console/prompts/${unused}`)).status, 204);
 });

@@ -18,7 +18,7 @@ import {
 import type { Database, Prompt } from '@cc/migrations';
 import type { Db } from '../acd/db.ts';
 import { AppError, notFound } from '../errors.ts';
-import { builtInMusicWav, checkAudioFile, speak, toOggOpus, voicemailToneWav, voices } from './audio.ts';
+import { builtInMusicWav, speak, toOggOpus, uploadToOggOpus, voicemailToneWav, voices } from './audio.ts';
 
 export type Speech = Required<Omit<SpeechPromptRequest, 'name'>>;
 
@@ -241,8 +241,8 @@ export async function saveFilePrompt(
   if (upload.file.length === 0) throw new AppError('bad_request', 'The file is empty.');
   if (upload.file.length > PROMPT_FILE_MAX_BYTES)
     throw new AppError('bad_request', 'The file is larger than 4 MB. Upload a shorter or more compressed file.');
-  await checkAudioFile(upload.file);
-  const audioHash = await storeAudio(db, await toOggOpus(upload.file));
+  // Checked above before anything is written to disk for the tools to read.
+  const audioHash = await storeAudio(db, await uploadToOggOpus(upload.file));
   return writePrompt(
     db,
     organisationId,
@@ -260,9 +260,12 @@ export async function saveFilePrompt(
   );
 }
 
-/** A prompt a waiting strategy uses cannot be deleted: the message names the queues. */
-export async function deletePrompt(db: Kysely<Database>, organisationId: string, id: string): Promise<void> {
-  await getPrompt(db, organisationId, id);
+/**
+ * Who uses prompt `id`, in the words of the console: queues (their waiting strategy), the
+ * working hours of queues (the away message), hold configurations and the organisation's
+ * transfer settings: every table with a foreign key to `prompt`.
+ */
+async function promptUsers(db: Db, id: string): Promise<string[]> {
   const queues = await db
     .selectFrom('waiting_strategy')
     .innerJoin('queue', 'queue.id', 'waiting_strategy.queue_id')
@@ -276,15 +279,54 @@ export async function deletePrompt(db: Kysely<Database>, organisationId: string,
         eb('waiting_strategy.voicemail_prompt_id', '=', id),
       ]),
     )
+    .orderBy('queue.name')
+    .execute();
+  const hours = await db
+    .selectFrom('working_hours')
+    .innerJoin('queue', 'queue.id', 'working_hours.queue_id')
+    .select('queue.name')
+    .where('working_hours.away_message_prompt_id', '=', id)
+    .orderBy('queue.name')
     .execute();
   const holds = await db
     .selectFrom('hold_configuration')
     .select('name')
     .where((eb) => eb.or([eb('music_prompt_id', '=', id), eb('announcement_prompt_id', '=', id)]))
+    .orderBy('name')
     .execute();
-  const users = [...queues.map((q) => `"${q.name}"`), ...holds.map((h) => `hold configuration "${h.name}"`)];
-  if (users.length > 0) throw new AppError('conflict', `This prompt is in use by ${users.join(', ')}. Choose another prompt there first.`);
-  await db.deleteFrom('prompt').where('id', '=', id).where('organisation_id', '=', organisationId).execute();
+  // The organisation's columns would be set to null on delete: refused all the same, so the
+  // transfer settings do not change behind the supervisor's back.
+  const transfer = await db
+    .selectFrom('organisation')
+    .select('id')
+    .where((eb) => eb.or([eb('transfer_music_prompt_id', '=', id), eb('transfer_message_prompt_id', '=', id)]))
+    .executeTakeFirst();
+  return [
+    ...queues.map((q) => `"${q.name}"`),
+    ...hours.map((q) => `the working hours of "${q.name}"`),
+    ...holds.map((h) => `hold configuration "${h.name}"`),
+    ...(transfer ? ['the transfer settings'] : []),
+  ];
+}
+
+/** A prompt in use cannot be deleted: the message names who uses it, and nothing changes. */
+export async function deletePrompt(db: Kysely<Database>, organisationId: string, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // Locked first: a save that starts to use the prompt now waits for this transaction, and
+    // one that already has is seen by the checks below once it commits.
+    const row = await trx
+      .selectFrom('prompt')
+      .select('id')
+      .where('id', '=', id)
+      .where('organisation_id', '=', organisationId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw notFound('Prompt');
+    const users = await promptUsers(trx, id);
+    if (users.length > 0)
+      throw new AppError('conflict', `This prompt is in use by ${users.join(', ')}. Choose another prompt there first.`);
+    await trx.deleteFrom('prompt').where('id', '=', id).execute();
+  });
 }
 
 /** The prompt's audio for the console's preview. */
