@@ -11,7 +11,7 @@
  * so each rate also prints the database statements per call (database time counts planning and execution), and with BENCH_TOP=N the N
  * statements that took the most database time. With BENCH_EXPLAIN_MS=N, every statement
  * slower than N ms has its plan (EXPLAIN ANALYZE) written to BENCH_EXPLAIN_LOG
- * (default bench-explain.log).
+ * (default bench-explain.log). With BENCH_PROFILE=dir, the routing service writes a CPU profile there.
  * Usage: node --import tsx bench/assignment.ts [agents=500] [backlog=1000] [rates=25,50,100,200,300]
  */
 import { randomUUID } from 'node:crypto';
@@ -33,6 +33,7 @@ const RATES = (process.argv[4] ?? '25,50,100,200,300').split(',').map(Number);
 const TOP = Number(process.env.BENCH_TOP ?? 0);
 const EXPLAIN_MS = process.env.BENCH_EXPLAIN_MS;
 const SECONDS_PER_RATE = 4;
+const WARM_UP_RATE = 25;
 const PASSWORD = 'bench password that is long';
 
 const percentile = (xs: number[], p: number) => {
@@ -59,7 +60,16 @@ const postgres = await startEmbeddedPostgres({
   ],
   ...(EXPLAIN_MS ? { onLog: (message: string) => appendFileSync(process.env.BENCH_EXPLAIN_LOG ?? 'bench-explain.log', message) } : {}),
 });
-const stack = await startStack({ dataDir, port: 0, demo: false, databaseUrl: postgres.urlFor('postgres'), env: { LOG_LEVEL: 'warn' } });
+// BENCH_PROFILE=dir writes a CPU profile of the routing service there when it stops.
+const profileDir = process.env.BENCH_PROFILE;
+const stack = await startStack({
+  dataDir,
+  port: 0,
+  demo: false,
+  databaseUrl: postgres.urlFor('postgres'),
+  env: { LOG_LEVEL: 'warn' },
+  ...(profileDir ? { nodeArgs: { 'routing-service': ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } } : {}),
+});
 const db = createDb(stack.databaseUrl, 4);
 await sql`create extension if not exists pg_stat_statements`.execute(db);
 const sockets: Socket[] = [];
@@ -149,7 +159,9 @@ try {
   }
 
   // Call links for every arrival, made up front through the API.
-  const total = RATES.reduce((n, r) => n + r * SECONDS_PER_RATE, 0);
+  // A warm-up round first (not reported): the first calls compile code and fill caches.
+  const rounds = [{ rate: WARM_UP_RATE, warmUp: true }, ...RATES.map((rate) => ({ rate, warmUp: false }))];
+  const total = rounds.reduce((n, r) => n + r.rate * SECONDS_PER_RATE, 0);
   const cookie = await login(agentIds[0] ?? '');
   const tokens: string[] = [];
   for (let i = 0; i < total; i++) {
@@ -165,7 +177,7 @@ try {
   process.stdout.write(`\n${AGENTS} agents connected, ${BACKLOG} calls waiting in the backlog queue\n`);
   let next = 0;
   const results: { rate: number; p50: number; p99: number; offered: number; sent: number }[] = [];
-  for (const rate of RATES) {
+  for (const { rate, warmUp } of rounds) {
     await sql`select pg_stat_statements_reset()`.execute(db);
     const cpuBefore = cpuSeconds();
     const clientLoop = monitorEventLoopDelay({ resolution: 10 });
@@ -210,15 +222,17 @@ try {
       if (offered !== undefined) latencies.push(offered - Number(at));
     }
     clientLoop.disable();
+    if (warmUp) continue;
     const cpuAfter = cpuSeconds();
     const row = { rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99), offered: latencies.length, sent: arrivals.length };
     results.push(row);
     const statements = await statementStats();
     const queries = statements.reduce((n, s) => n + s.calls, 0);
     const dbMs = statements.reduce((n, s) => n + s.totalMs, 0);
+    const planMs = statements.reduce((n, s) => n + s.planMs * s.calls, 0);
     process.stdout.write(
       `  ${String(rate).padStart(4)} arrivals/s: arrival → offer p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms (${row.offered}/${row.sent} offered); ` +
-        `${(queries / Math.max(1, row.offered)).toFixed(1)} statements and ${(dbMs / Math.max(1, row.offered)).toFixed(2)} ms of database time per call (whole call)\n`,
+        `${(queries / Math.max(1, row.offered)).toFixed(1)} statements and ${(dbMs / Math.max(1, row.offered)).toFixed(2)} ms of database time per call (whole call; ${(planMs / Math.max(1, row.offered)).toFixed(2)} ms of it planning)\n`,
     );
     process.stdout.write(
       `        customer socket connect p50 ${percentile(connects, 50).toFixed(1)} ms; call:start → its answer p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms\n`,
@@ -233,15 +247,17 @@ try {
     process.stdout.write(
       `        inside the service (timeline: queued → ringing) p50 ${percentile(inService, 50).toFixed(1)} ms, p99 ${percentile(inService, 99).toFixed(1)} ms\n`,
     );
-    const busy = (name: string) =>
-      (((cpuAfter.get(name) ?? 0) - (cpuBefore.get(name) ?? 0)) / ((performance.now() - started) / 1000)) * 100;
+    const used = (name: string) => (cpuAfter.get(name) ?? 0) - (cpuBefore.get(name) ?? 0);
+    const busy = (name: string) => (used(name) / ((performance.now() - started) / 1000)) * 100;
+    const perCall = (name: string) => ((used(name) * 1000) / Math.max(1, row.offered)).toFixed(1);
     process.stdout.write(
       `        CPU (share of one core): routing service ${busy('routing').toFixed(0)} %, sfu ${busy('sfu').toFixed(0)} %, PostgreSQL ${busy('postgres').toFixed(0)} %, ` +
-        `these clients ${busy('bench').toFixed(0)} % (event-loop delay p99 ${(clientLoop.percentile(99) / 1e6).toFixed(0)} ms)\n`,
+        `these clients ${busy('bench').toFixed(0)} % (event-loop delay p99 ${(clientLoop.percentile(99) / 1e6).toFixed(0)} ms)\n` +
+        `        CPU per call: routing service ${perCall('routing')} ms, sfu ${perCall('sfu')} ms, PostgreSQL ${perCall('postgres')} ms, these clients ${perCall('bench')} ms\n`,
     );
     for (const s of statements.slice(0, TOP)) {
       process.stdout.write(
-        `      ${String(s.calls).padStart(7)} × ${s.meanMs.toFixed(3)} ms (planning ${s.planMs.toFixed(3)})  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}\n`,
+        `      ${String(s.calls).padStart(7)} × ${s.meanMs.toFixed(3)} ms (planned ${s.plans}×, ${s.planMs.toFixed(3)} ms a run)  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}\n`,
       );
     }
   }
@@ -261,12 +277,20 @@ try {
 
 /** The service's statements since the last reset (the bench's own statistics queries left out), most database time first. */
 async function statementStats() {
-  const { rows } = await sql<{ query: string; calls: string; total: number; mean: number; plan: number }>`
-    select query, calls, total_exec_time + total_plan_time as total, mean_exec_time + mean_plan_time as mean, mean_plan_time as plan
+  const { rows } = await sql<{ query: string; calls: string; plans: string; total: number; mean: number; plan: number }>`
+    select query, calls, plans, total_exec_time + total_plan_time as total, mean_exec_time + mean_plan_time as mean,
+      total_plan_time / greatest(calls, 1) as plan
     from pg_stat_statements
     where query not like '%pg_stat_statements%'
     order by total_exec_time desc`.execute(db);
-  return rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean, planMs: r.plan }));
+  return rows.map((r) => ({
+    query: r.query,
+    calls: Number(r.calls),
+    plans: Number(r.plans),
+    totalMs: r.total,
+    meanMs: r.mean,
+    planMs: r.plan,
+  }));
 }
 
 /** CPU seconds used so far by the routing service, the SFU, PostgreSQL and this process, from /proc. */

@@ -28,6 +28,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Create the demo organisation in an empty database (default true). */
   demo?: boolean;
+  /** Extra Node.js flags per service name (e.g. `--cpu-prof` for a benchmark); none by default. */
+  nodeArgs?: Partial<Record<'sfu' | 'recording-composer' | 'routing-service', string[]>>;
 }
 
 export interface Stack {
@@ -93,8 +95,15 @@ async function waitForHttp(
   throw new Error(`${name} did not become ready at ${url} within ${timeoutMs} ms`);
 }
 
-function startService(name: string, entry: string, env: Record<string, string>, logs: StackOptions['logs'], dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+function startService(
+  name: 'sfu' | 'recording-composer' | 'routing-service',
+  entry: string,
+  env: Record<string, string>,
+  options: StackOptions,
+  dataDir: string,
+): ChildProcess {
+  const logs = options.logs ?? 'files';
+  const child = spawn(process.execPath, [...(options.nodeArgs?.[name] ?? []), '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: logs === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
@@ -120,7 +129,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = path.resolve(options.dataDir ?? path.join(ROOT, '.data'));
   await mkdir(dataDir, { recursive: true });
   const secrets = await loadOrCreateSecrets(dataDir);
-  const logs = options.logs ?? 'files';
   const children: ChildProcess[] = [];
   let cluster: EmbeddedCluster | undefined;
 
@@ -157,7 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       'sfu',
       'sfu/src/main.ts',
       { ...common, SFU_SIGNAL_PORT: String(signalPort), SFU_CONTROL_PORT: String(controlPort) },
-      logs,
+      options,
       dataDir,
     );
     children.push(sfu);
@@ -178,7 +186,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         DATABASE_URL: databaseUrl,
         ...options.env,
       },
-      logs,
+      options,
       dataDir,
     );
     children.push(composer);
@@ -199,7 +207,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // Local recordings are played and deleted from the composer's folder.
         RECORDINGS_DIR: path.join(dataDir, 'recordings'),
       },
-      logs,
+      options,
       dataDir,
     );
     children.push(routing);
