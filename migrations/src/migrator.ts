@@ -1,6 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { prepareRepeatedQueries } from './prepared.ts';
 import * as m20261123callPath from './migrations/2026-11-23T10-00-00_call_path.ts';
 import * as m20261123roundRobin from './migrations/2026-11-23T12-00-00_round_robin.ts';
 import * as m20261123supervision from './migrations/2026-11-23T13-00-00_supervision.ts';
@@ -51,10 +52,13 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export function createDb(connectionString: string, poolSize = 10): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // Idle connections stay for five minutes, not pg's ten seconds: each keeps its prepared
+  // statements (see prepared.ts), which a new connection would parse and plan again.
+  const pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 300_000 });
   // An idle connection the server closed (PostgreSQL stopping first at Ctrl+C, or restarting):
   // the pool drops it and connects again when asked. Unhandled, the event would end the process.
   pool.on('error', () => undefined);
+  pool.on('connect', prepareRepeatedQueries);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -11,6 +11,12 @@ const schema = z.object({
   /** Base URL people use to reach the center; call links are made from it. */
   PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z.string().min(1),
+  /**
+   * Database connections of this instance. Default 10: transactions are short, and each
+   * connection keeps its own prepared statements and plans, so more than the database's cores
+   * can run mostly adds waiting and planning.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Signs media join tokens; shared with the SFU. */
   MEDIA_SECRET: secret,
   SFU_CONTROL_URL: z.url().default('http://127.0.0.1:4002'),

@@ -5,7 +5,7 @@ import { startRoutingService } from './server.ts';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.LOG_LEVEL);
-const db = createDb(config.DATABASE_URL, 20);
+const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 const service = await startRoutingService({ config, db, logger });
 
 let stopping = false;

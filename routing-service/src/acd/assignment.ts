@@ -6,7 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { assertUnreachable, type QueueStrategy } from '@cc/contracts';
 import type { Call } from '@cc/migrations';
-import type { Trx } from './db.ts';
+import { constant, type Trx } from './db.ts';
 
 /** How many waiting calls one decision looks through for one that has an eligible agent. */
 const SCAN_LIMIT = 50;
@@ -51,7 +51,8 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
     .selectFrom('call')
     .selectAll()
     .where('queue_id', '=', queueId)
-    .where('state', '=', 'queued')
+    // Constants (see db.ts), here and for agent statuses: they pick partial indexes.
+    .where('state', '=', constant('queued'))
     // A call whose last message is playing (maximum wait reached) is no longer offered.
     .where('waiting_ends_at', 'is', null)
     .orderBy('priority', 'desc')
@@ -164,7 +165,7 @@ function shortlist(trx: Trx, call: Call, strategy: QueueStrategy) {
     .innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id))
     .select('a.user_id')
     .where('a.organisation_id', '=', call.organisation_id)
-    .where('a.status', '=', 'available');
+    .where('a.status', '=', constant('available'));
   for (const expression of strategyOrder(strategy)) query = query.orderBy(expression);
   return query.orderBy('a.user_id').limit(SHORTLIST);
 }
@@ -178,7 +179,7 @@ function freeAgents(trx: Trx) {
   return trx
     .selectFrom('agent as a')
     .select('a.user_id')
-    .where('a.status', '=', 'available')
+    .where('a.status', '=', constant('available'))
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -186,7 +187,7 @@ function freeAgents(trx: Trx) {
             .selectFrom('call as c')
             .select('c.id')
             .whereRef('c.agent_id', '=', 'a.user_id')
-            .where('c.state', 'in', ['connected', 'on_hold']),
+            .where('c.state', 'in', [constant('connected'), constant('on_hold')]),
         ),
       ),
     )

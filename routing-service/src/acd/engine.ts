@@ -22,7 +22,7 @@ import { setAgentStatus } from './agent-status.ts';
 import { decideQueue } from './assignment.ts';
 import { identifyCaller } from './callers.ts';
 import { Changes } from './changes.ts';
-import type { Trx } from './db.ts';
+import { constant, type Trx } from './db.ts';
 import type { MediaRooms } from './media.ts';
 import { freezeRecordingSettings, type CallRecordings } from './recordings.ts';
 import { eventOf, lockCall } from './calls.ts';
@@ -421,7 +421,7 @@ export class AcdEngine {
       .selectFrom('call')
       .select('queue_id')
       .distinct()
-      .where('state', '=', 'queued')
+      .where('state', '=', constant('queued'))
       .where('waiting_ends_at', 'is', null)
       .execute();
     await Promise.all(queues.map((q) => this.requestAssignment(q.queue_id)));

@@ -12,7 +12,7 @@
 import { FINAL_CALL_STATES } from '@cc/contracts';
 import { AppError } from '../errors.ts';
 import type { Changes } from './changes.ts';
-import type { Db } from './db.ts';
+import { constant, type Db } from './db.ts';
 
 /** Default grace, in seconds (the `CUSTOMER_RECONNECT_GRACE_SECONDS` config key). */
 export const DEFAULT_RECONNECT_GRACE_SECONDS = 15;
@@ -30,7 +30,8 @@ export async function holdReconnectGrace(
     .onConflict((oc) =>
       oc
         .column('subject_id')
-        .where('kind', '=', 'reconnect_grace')
+        // A constant (see db.ts): the arbiter must name the partial unique index under a generic plan.
+        .where('kind', '=', constant('reconnect_grace'))
         .doUpdateSet((eb) => ({ due_at: eb.fn('greatest', [eb.ref('timer.due_at'), eb.ref('excluded.due_at')]) })),
     )
     .execute();

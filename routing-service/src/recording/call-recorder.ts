@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { constant } from '../acd/db.ts';
 import {
   recordsSegment,
   type CallMedia,
@@ -167,7 +168,8 @@ export class CallRecorder implements CallRecordings {
         started_at: clock.now(),
       })
       // A running session already (a retried answer): that one records the segment.
-      .onConflict((oc) => oc.column('call_id').where('state', '=', 'recording').doNothing())
+      // A constant (see acd/db.ts): the arbiter must name the partial unique index under a generic plan.
+      .onConflict((oc) => oc.column('call_id').where('state', '=', constant('recording')).doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return;

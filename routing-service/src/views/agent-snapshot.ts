@@ -2,7 +2,7 @@
 import type { AgentCallView, AgentSnapshot, CustomerCallView, WrapUpView } from '@cc/contracts';
 import { sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import type { Db } from '../acd/db.ts';
+import { constant, type Db } from '../acd/db.ts';
 import { waitingPlaces } from '../acd/queue-position.ts';
 import { keyContext } from '../acd/response-codes.ts';
 import { leavingVoicemail } from '../acd/voicemail.ts';
@@ -63,9 +63,9 @@ export async function agentSnapshot(db: Db, agentId: string): Promise<AgentSnaps
           ])
           .where((w) =>
             w.or([
-              w.and([w('c.agent_id', '=', agentId), w('c.state', 'in', ['connected', 'on_hold'])]),
+              w.and([w('c.agent_id', '=', agentId), w('c.state', 'in', [constant('connected'), constant('on_hold')])]),
               w.and([
-                w('c.state', '=', 'ringing'),
+                w('c.state', '=', constant('ringing')),
                 w.exists(
                   w
                     .selectFrom('call_offer as o')
