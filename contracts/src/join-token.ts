@@ -2,7 +2,8 @@
  * Join tokens: the routing service decides who may join which media room and signs a
  * short-lived token; the SFU verifies it. HS256 JWT over a secret both services share.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
+import { hmacKey, signHs256 } from './hs256.ts';
 import { z } from 'zod';
 import { JOIN_ROLES } from './sfu-protocol.ts';
 
@@ -21,24 +22,15 @@ const AUDIENCE = 'sfu';
 /** Default lifetime: enough to join, not enough to be replayed later. */
 export const JOIN_TOKEN_TTL_SECONDS = 120;
 
-function key(secret: string): Uint8Array {
-  if (secret.length < 32) throw new Error('The media secret must be at least 32 characters');
-  return new TextEncoder().encode(secret);
-}
+const key = (secret: string) => hmacKey(secret, 'media secret');
 
 export async function signJoinToken(claims: JoinClaims, secret: string, ttlSeconds = JOIN_TOKEN_TTL_SECONDS): Promise<string> {
   const { sub, ...rest } = joinClaimsSchema.parse(claims);
-  return new SignJWT(rest)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key(secret));
+  return Promise.resolve(signHs256(rest, { sub, aud: AUDIENCE, ttlSeconds }, secret, 'media secret'));
 }
 
 /** Throws when the token is forged, expired or malformed. */
 export async function verifyJoinToken(token: string, secret: string): Promise<JoinClaims> {
-  const { payload } = await jwtVerify(token, key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+  const { payload } = await jwtVerify(token, await key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
   return joinClaimsSchema.parse(payload);
 }

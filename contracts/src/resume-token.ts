@@ -5,30 +5,22 @@
  * its own audience keeps the two apart (the SFU refuses a resume credential, the routing
  * service a join token). Only the routing service signs and verifies; browsers keep it opaque.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
+import { hmacKey, signHs256 } from './hs256.ts';
 import { z } from 'zod';
 
 const AUDIENCE = 'customer-resume';
 /** Default lifetime: longer than any call; the call's own end is what retires it. */
 export const RESUME_TOKEN_TTL_SECONDS = 12 * 3600;
 
-function key(secret: string): Uint8Array {
-  if (secret.length < 32) throw new Error('The media secret must be at least 32 characters');
-  return new TextEncoder().encode(secret);
-}
+const key = (secret: string) => hmacKey(secret, 'media secret');
 
 export async function signResumeToken(callId: string, secret: string, ttlSeconds = RESUME_TOKEN_TTL_SECONDS): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(z.uuid().parse(callId))
-    .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key(secret));
+  return Promise.resolve(signHs256({}, { sub: z.uuid().parse(callId), aud: AUDIENCE, ttlSeconds }, secret, 'media secret'));
 }
 
 /** The call id the credential is for; throws when it is forged, expired or malformed. */
 export async function verifyResumeToken(token: string, secret: string): Promise<string> {
-  const { payload } = await jwtVerify(token, key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+  const { payload } = await jwtVerify(token, await key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
   return z.uuid().parse(payload.sub);
 }
