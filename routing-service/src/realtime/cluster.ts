@@ -17,17 +17,35 @@ interface AdaptableServer {
 }
 
 export function attachClusterAdapter(io: AdaptableServer, databaseUrl: string, logger: Logger): ClusterAdapter {
-  // Its own small pool: one connection stays in LISTEN, one sends.
+  // Its own small pool: one connection stays in LISTEN, one sends (so messages leave in order).
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   pool.on('error', (error) => logger.warn({ err: error }, 'socket cluster connection failed; the adapter reconnects'));
-  io.adapter(
-    createAdapter(pool, {
-      errorHandler: (error) => logger.warn({ err: error }, 'socket cluster adapter error'),
-    }),
-  );
+  const make = createAdapter(pool, {
+    errorHandler: (error) => logger.warn({ err: error }, 'socket cluster adapter error'),
+  });
+  // Socket.IO calls this with `new`: a plain function returning the adapter, not an arrow.
+  io.adapter(function adapterFor(nsp: Parameters<typeof make>[0]) {
+    return localFirst(make(nsp));
+  } as typeof make);
   return {
     async close() {
       await pool.end();
     },
   };
+}
+
+/**
+ * The adapter waits for its NOTIFY to be sent before delivering a broadcast to this
+ * instance's own sockets: every snapshot would queue behind the one sending connection, and
+ * an offer would reach a desktop connected here a database round trip late. Sending is still
+ * in order on that connection, and the publisher reports its own failures (errorHandler).
+ */
+function localFirst<A extends object>(adapter: A): A {
+  const published = adapter as unknown as { doPublish(message: unknown): Promise<string> };
+  const publish = published.doPublish.bind(adapter);
+  published.doPublish = (message) => {
+    void publish(message);
+    return Promise.resolve('');
+  };
+  return adapter;
 }
