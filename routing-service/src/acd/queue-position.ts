@@ -40,6 +40,10 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
   // caller would walk the queue again for every one of a thousand waiting callers).
   const ids = [...callIds];
   const few = sql.lit(ids.length <= 8);
+  // One call (a reply) by a plain equality: with an array of unknown length the planner
+  // prices the prepared statement's generic plan for many calls and plans anew every time.
+  const [only] = ids;
+  const chosen = ids.length === 1 && only ? sql<boolean>`id = ${only}::uuid` : sql<boolean>`id = any(${ids}::uuid[])`;
   const rows = await sql<{
     id: string;
     organisation_id: string;
@@ -54,7 +58,7 @@ export async function waitingPlaces(db: Db, callIds: readonly string[]): Promise
   }>`
     with mine as (
       select id, organisation_id, queue_id, room_id, playback_version from call
-      where id = any(${ids}::uuid[]) and state in ('queued', 'ringing') and waiting_ends_at is null
+      where ${chosen} and state in ('queued', 'ringing') and waiting_ends_at is null
     ),
     queues as (select distinct queue_id from mine),
     ranked as (
