@@ -2,8 +2,7 @@
  * Join tokens: the routing service decides who may join which media room and signs a
  * short-lived token; the SFU verifies it. HS256 JWT over a secret both services share.
  */
-import { jwtVerify } from 'jose';
-import { hmacKey, signHs256 } from './hs256.ts';
+import { signHs256, verifyHs256 } from './hs256.ts';
 import { z } from 'zod';
 import { JOIN_ROLES } from './sfu-protocol.ts';
 
@@ -22,15 +21,13 @@ const AUDIENCE = 'sfu';
 /** Default lifetime: enough to join, not enough to be replayed later. */
 export const JOIN_TOKEN_TTL_SECONDS = 120;
 
-const key = (secret: string) => hmacKey(secret, 'media secret');
-
 export async function signJoinToken(claims: JoinClaims, secret: string, ttlSeconds = JOIN_TOKEN_TTL_SECONDS): Promise<string> {
   const { sub, ...rest } = joinClaimsSchema.parse(claims);
-  return Promise.resolve(signHs256(rest, { sub, aud: AUDIENCE, ttlSeconds }, secret, 'media secret'));
+  return Promise.resolve(signHs256(rest, { sub, aud: AUDIENCE, ttlSeconds }, secret));
 }
 
 /** Throws when the token is forged, expired or malformed. */
 export async function verifyJoinToken(token: string, secret: string): Promise<JoinClaims> {
-  const { payload } = await jwtVerify(token, await key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+  const payload = await verifyHs256(token, secret, AUDIENCE);
   return joinClaimsSchema.parse(payload);
 }

@@ -5,22 +5,19 @@
  * its own audience keeps the two apart (the SFU refuses a resume credential, the routing
  * service a join token). Only the routing service signs and verifies; browsers keep it opaque.
  */
-import { jwtVerify } from 'jose';
-import { hmacKey, signHs256 } from './hs256.ts';
+import { signHs256, verifyHs256 } from './hs256.ts';
 import { z } from 'zod';
 
 const AUDIENCE = 'customer-resume';
 /** Default lifetime: longer than any call; the call's own end is what retires it. */
 export const RESUME_TOKEN_TTL_SECONDS = 12 * 3600;
 
-const key = (secret: string) => hmacKey(secret, 'media secret');
-
 export async function signResumeToken(callId: string, secret: string, ttlSeconds = RESUME_TOKEN_TTL_SECONDS): Promise<string> {
-  return Promise.resolve(signHs256({}, { sub: z.uuid().parse(callId), aud: AUDIENCE, ttlSeconds }, secret, 'media secret'));
+  return Promise.resolve(signHs256({}, { sub: z.uuid().parse(callId), aud: AUDIENCE, ttlSeconds }, secret));
 }
 
 /** The call id the credential is for; throws when it is forged, expired or malformed. */
 export async function verifyResumeToken(token: string, secret: string): Promise<string> {
-  const { payload } = await jwtVerify(token, await key(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+  const payload = await verifyHs256(token, secret, AUDIENCE);
   return z.uuid().parse(payload.sub);
 }

@@ -29,8 +29,10 @@ export interface StackOptions {
   /** Create the demo organisation in an empty database (default true). */
   demo?: boolean;
   /** Extra Node.js flags per service name (e.g. `--cpu-prof` for a benchmark); none by default. */
-  nodeArgs?: Partial<Record<'sfu' | 'recording-composer' | 'routing-service', string[]>>;
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
 }
+
+type ServiceName = 'sfu' | 'recording-composer' | 'routing-service';
 
 export interface Stack {
   url: string;
@@ -95,13 +97,7 @@ async function waitForHttp(
   throw new Error(`${name} did not become ready at ${url} within ${timeoutMs} ms`);
 }
 
-function startService(
-  name: 'sfu' | 'recording-composer' | 'routing-service',
-  entry: string,
-  env: Record<string, string>,
-  options: StackOptions,
-  dataDir: string,
-): ChildProcess {
+function startService(name: ServiceName, entry: string, env: Record<string, string>, options: StackOptions, dataDir: string): ChildProcess {
   const logs = options.logs ?? 'files';
   const child = spawn(process.execPath, [...(options.nodeArgs?.[name] ?? []), '--import', 'tsx', entry], {
     cwd: ROOT,
