@@ -34,7 +34,7 @@ import { playToCustomer } from './customer-audio.ts';
 import { pressKey } from './response-codes.ts';
 import { hold, resume } from './hold.ts';
 import { transfer, transferTargets } from './transfer.ts';
-import { closedForCall, startWaiting, stopWaiting } from './waiting.ts';
+import { closedForCall, queueEntry, startWaiting, stopWaiting } from './waiting.ts';
 import { handleTimer } from './timer-events.ts';
 import { customerLeftWaiting } from './voicemail.ts';
 import {
@@ -44,7 +44,7 @@ import {
   renewReconnectGraces,
   takeBackReconnectGrace,
 } from './reconnect-grace.ts';
-import { checkCallLink, consumeCallLink, type UsableCallLink } from '../call-links/links.ts';
+import { checkCallLink, consumeCallLink, type CheckedCallLink, type UsableCallLink } from '../call-links/links.ts';
 import { Coalescer } from '../coalescer.ts';
 
 export interface AcdDeps {
@@ -78,8 +78,13 @@ export class AcdEngine {
   }
 
   /** A customer starts a call from a call link (SPEC §11). */
-  async startCall(linkToken: string, media: CallMedia, callId: string = randomUUID()): Promise<{ call: Call; join: MediaJoin }> {
-    const preview = await checkCallLink(this.#deps.db, linkToken, this.#deps.clock.now());
+  async startCall(
+    linkToken: string,
+    media: CallMedia,
+    callId: string = randomUUID(),
+    checked?: CheckedCallLink,
+  ): Promise<{ call: Call; join: MediaJoin }> {
+    const preview = checked ?? (await checkCallLink(this.#deps.db, linkToken, this.#deps.clock.now()));
     if (media === 'video' && !preview.allow_video) throw new AppError('forbidden', 'This link allows audio calls only');
     // The room exists before the call does, so a failing SFU leaves no call and no used link.
     let join: MediaJoin;
@@ -97,7 +102,9 @@ export class AcdEngine {
     try {
       const call = await this.#run(async (trx, changes, now) => {
         const link = await consumeCallLink(trx, linkToken, now);
-        const queueId = link.queueId ?? (await defaultQueueId(trx, link.organisationId));
+        const entry = await queueEntry(trx, link.organisationId, link.queueId);
+        if (!entry) throw new AppError('conflict', 'The organisation has no Default queue');
+        const queueId = entry.queueId;
         const caller = await identifyCaller(trx, link.organisationId, link.identity);
         const conversationId = await conversationFor(trx, link, caller.contactId, now);
         const created = await trx
@@ -130,7 +137,7 @@ export class AcdEngine {
         await freezeRecordingSettings(trx, { id: callId, organisationId: link.organisationId, direction: 'inbound' }, now);
         await holdReconnectGrace(trx, changes, { id: callId, organisationId: link.organisationId }, this.#graceDue(now));
         // Outside working hours the call is not queued for agents: the away message plays, then it ends.
-        if (!(await closedForCall(trx, changes, created, now))) await startWaiting(trx, changes, created);
+        if (!(await closedForCall(trx, changes, created, entry, now))) await startWaiting(trx, changes, created, entry);
         return created;
       });
       return { call, join };
@@ -190,14 +197,22 @@ export class AcdEngine {
         const answeredElsewhere = call.state === 'connected' || call.state === 'on_hold';
         throw invalidTransition(answeredElsewhere ? 'Another agent answered this call' : 'This call is not ringing you');
       }
-      await trx
+      // The next playback version (the waiting music stops) is taken in the same statement.
+      const { playback_version: playbackVersion } = await trx
         .updateTable('call')
-        .set({ state: 'connected', agent_id: agentId, answered_at: now, transfer_from_agent_id: null, transfer_from_queue_id: null })
+        .set((eb) => ({
+          state: 'connected',
+          agent_id: agentId,
+          answered_at: now,
+          transfer_from_agent_id: null,
+          transfer_from_queue_id: null,
+          playback_version: eb('playback_version', '+', 1),
+        }))
         .where('id', '=', callId)
-        .execute();
+        .returning('playback_version')
+        .executeTakeFirstOrThrow();
       await closeOffer(trx, callId, agentId, 'answered', now);
-      await cancelTimers(trx, callId, 'ring_timeout');
-      await stopWaiting(trx, changes, call);
+      await stopWaiting(trx, changes, call, playbackVersion);
       // First answer wins (ring_all): the others stop ringing at once.
       for (const other of ringing.filter((id) => id !== agentId)) {
         await closeOffer(trx, callId, other, 'cancelled', now);
@@ -441,17 +456,6 @@ export class AcdEngine {
 }
 
 export const customerPeerId = (callId: string) => `customer:${callId}`;
-
-async function defaultQueueId(trx: Trx, organisationId: string): Promise<string> {
-  const queue = await trx
-    .selectFrom('queue')
-    .select('id')
-    .where('organisation_id', '=', organisationId)
-    .where('is_default', '=', true)
-    .executeTakeFirst();
-  if (!queue) throw new AppError('conflict', 'The organisation has no Default queue');
-  return queue.id;
-}
 
 /** A new call joins the customer's conversation unless it is closed (SPEC §4). */
 async function conversationFor(trx: Trx, link: UsableCallLink, contactId: string | null, now: Date): Promise<string> {

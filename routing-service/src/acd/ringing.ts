@@ -172,7 +172,7 @@ export async function stopOffering(trx: Trx, changes: Changes, call: Call, now: 
     await closeOffer(trx, call.id, agentId, 'cancelled', now);
     await setAgentStatus(trx, changes, agentId, 'available', null, now);
   }
-  for (const kind of ['ring_timeout', 'max_wait', 'waiting_end'] as const) await cancelTimers(trx, call.id, kind);
+  await cancelTimers(trx, call.id, ['ring_timeout', 'max_wait', 'waiting_end']);
 }
 
 export async function abandon(trx: Trx, changes: Changes, call: Call, now: Date): Promise<void> {

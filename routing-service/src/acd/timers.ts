@@ -25,9 +25,10 @@ export async function scheduleTimer(
   changes.timerScheduled(timer.dueAt);
 }
 
-/** Cancels a subject's timers of one kind, or only those of one agent. */
-export async function cancelTimers(db: Db, subjectId: string, kind: TimerKind, agentId?: string): Promise<void> {
-  let query = db.deleteFrom('timer').where('subject_id', '=', subjectId).where('kind', '=', kind);
+/** Cancels a subject's timers of one kind (or of several), or only those of one agent. */
+export async function cancelTimers(db: Db, subjectId: string, kind: TimerKind | TimerKind[], agentId?: string): Promise<void> {
+  let query = db.deleteFrom('timer').where('subject_id', '=', subjectId);
+  query = Array.isArray(kind) ? query.where('kind', 'in', kind) : query.where('kind', '=', kind);
   if (agentId) query = query.where('agent_id', '=', agentId);
   await query.execute();
 }

@@ -6,7 +6,7 @@
  * is decided in the transaction and played after commit (`Changes.playbacks`).
  */
 import type { Call } from '@cc/migrations';
-import { isOpen, type PlaybackProgramInput } from '@cc/contracts';
+import { isOpen, type PlaybackProgramInput, type WorkingHoursView } from '@cc/contracts';
 import type { Changes } from './changes.ts';
 import { eventOf } from './calls.ts';
 import type { Db, Trx } from './db.ts';
@@ -50,6 +50,59 @@ export async function intend(trx: Trx, changes: Changes, call: Pick<Call, 'id' |
   changes.playbacks.set(call.id, { ...intent, roomId: call.room_id, version });
 }
 
+/** What a new call needs of the queue it enters, read once at its start (`queueEntry`). */
+export interface QueueEntry {
+  queueId: string;
+  /** The queue's working hours; null: always open. */
+  hours:
+    | (Pick<WorkingHoursView, 'enabled' | 'timeZone' | 'weekly' | 'exceptions'> & {
+        awayMessage: { hash: string; durationMs: number } | null;
+      })
+    | null;
+  /** The maximum wait in seconds; null: no maximum. */
+  maxWaitSeconds: number | null;
+}
+
+/**
+ * The queue a new call enters (`queueId`, or the organisation's Default queue when null), with
+ * its working hours and maximum wait, in one statement: a call's start is on every arrival's path.
+ */
+export async function queueEntry(trx: Trx, organisationId: string, queueId: string | null): Promise<QueueEntry | null> {
+  let query = trx
+    .selectFrom('queue as q')
+    .leftJoin('working_hours as h', 'h.queue_id', 'q.id')
+    .leftJoin('prompt as p', 'p.id', 'h.away_message_prompt_id')
+    .leftJoin('prompt_audio as a', 'a.hash', 'p.audio_hash')
+    .leftJoin('waiting_strategy as w', 'w.queue_id', 'q.id')
+    .select([
+      'q.id',
+      'h.enabled',
+      'h.time_zone',
+      'h.weekly',
+      'h.exceptions',
+      'a.hash',
+      'a.duration_ms',
+      'w.max_wait_enabled',
+      'w.max_wait_seconds',
+    ])
+    .where('q.organisation_id', '=', organisationId);
+  query = queueId ? query.where('q.id', '=', queueId) : query.where('q.is_default', '=', true);
+  const row = await query.executeTakeFirst();
+  if (!row) return null;
+  const hours =
+    row.enabled === null || row.time_zone === null || row.weekly === null || row.exceptions === null
+      ? null
+      : { enabled: row.enabled, timeZone: row.time_zone, weekly: row.weekly, exceptions: row.exceptions };
+  return {
+    queueId: row.id,
+    hours: hours && {
+      ...hours,
+      awayMessage: row.hash !== null && row.duration_ms !== null ? { hash: row.hash, durationMs: row.duration_ms } : null,
+    },
+    maxWaitSeconds: row.max_wait_enabled && row.max_wait_seconds !== null ? row.max_wait_seconds : null,
+  };
+}
+
 /** A little silence after the last message before the call ends, so its last word is heard. */
 const LAST_MESSAGE_TAIL_MS = 700;
 
@@ -58,17 +111,9 @@ const LAST_MESSAGE_TAIL_MS = 700;
  * the away message plays and the call then ends (reason `outside_hours`). Returns false when
  * the queue is open.
  */
-export async function closedForCall(trx: Trx, changes: Changes, call: Call, now: Date): Promise<boolean> {
-  const hours = await trx
-    .selectFrom('working_hours as h')
-    .leftJoin('prompt as p', 'p.id', 'h.away_message_prompt_id')
-    .leftJoin('prompt_audio as a', 'a.hash', 'p.audio_hash')
-    .select(['h.enabled', 'h.time_zone', 'h.weekly', 'h.exceptions', 'a.hash', 'a.duration_ms'])
-    .where('h.queue_id', '=', call.queue_id)
-    .executeTakeFirst();
-  if (!hours || isOpen({ enabled: hours.enabled, timeZone: hours.time_zone, weekly: hours.weekly, exceptions: hours.exceptions }, now)) {
-    return false;
-  }
+export async function closedForCall(trx: Trx, changes: Changes, call: Call, entry: QueueEntry, now: Date): Promise<boolean> {
+  const { hours } = entry;
+  if (!hours || isOpen(hours, now)) return false;
   // With response codes for the away message, the caller has the digit wait after it to press one.
   const codes = await trx
     .selectFrom('response_code')
@@ -78,14 +123,17 @@ export async function closedForCall(trx: Trx, changes: Changes, call: Call, now:
     .where('response_code.context', '=', 'away')
     .executeTakeFirst();
   const digitWaitMs = codes ? (codes.digit_wait_seconds ?? 5) * 1000 : 0;
-  const endsAt = new Date(
-    now.getTime() + (hours.hash && hours.duration_ms !== null ? hours.duration_ms + LAST_MESSAGE_TAIL_MS : 0) + digitWaitMs,
-  );
+  const endsAt = new Date(now.getTime() + (hours.awayMessage ? hours.awayMessage.durationMs + LAST_MESSAGE_TAIL_MS : 0) + digitWaitMs);
   // end_reason set now marks the end this call is heading for when `waiting_end` fires.
   await trx.updateTable('call').set({ waiting_ends_at: endsAt, end_reason: 'outside_hours' }).where('id', '=', call.id).execute();
-  await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.time_zone }));
-  if (hours.hash) {
-    changes.playbacks.set(call.id, { kind: 'message', audioHashes: [hours.hash], roomId: call.room_id, version: call.playback_version });
+  await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.timeZone }));
+  if (hours.awayMessage) {
+    changes.playbacks.set(call.id, {
+      kind: 'message',
+      audioHashes: [hours.awayMessage.hash],
+      roomId: call.room_id,
+      version: call.playback_version,
+    });
   }
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,
@@ -103,19 +151,15 @@ export async function startWaiting(
   trx: Trx,
   changes: Changes,
   call: Pick<Call, 'id' | 'organisation_id' | 'queue_id' | 'queued_at' | 'room_id' | 'playback_version'>,
+  entry: QueueEntry,
 ): Promise<void> {
-  const strategy = await trx
-    .selectFrom('waiting_strategy')
-    .select(['max_wait_enabled', 'max_wait_seconds'])
-    .where('queue_id', '=', call.queue_id)
-    .executeTakeFirst();
-  if (strategy?.max_wait_enabled) {
+  if (entry.maxWaitSeconds !== null) {
     await scheduleTimer(trx, changes, {
       organisationId: call.organisation_id,
       kind: 'max_wait',
       subjectId: call.id,
       agentId: null,
-      dueAt: new Date(call.queued_at.getTime() + strategy.max_wait_seconds * 1000),
+      dueAt: new Date(call.queued_at.getTime() + entry.maxWaitSeconds * 1000),
     });
   }
   // A new call: its first version needs no update.
@@ -128,10 +172,13 @@ export async function startWaiting(
   });
 }
 
-/** The call was answered: the waiting is over. */
-export async function stopWaiting(trx: Trx, changes: Changes, call: Pick<Call, 'id' | 'room_id'>): Promise<void> {
-  await cancelTimers(trx, call.id, 'max_wait');
-  await intend(trx, changes, call, { kind: 'stop' });
+/**
+ * The call was answered: the waiting is over. Its ring time-outs and maximum wait are dropped;
+ * `version` is the call's next playback version, taken by the caller's update of the call.
+ */
+export async function stopWaiting(trx: Trx, changes: Changes, call: Pick<Call, 'id' | 'room_id'>, version: number): Promise<void> {
+  await cancelTimers(trx, call.id, ['ring_timeout', 'max_wait']);
+  changes.playbacks.set(call.id, { kind: 'stop', roomId: call.room_id, version });
 }
 
 /**

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CallLinkCreateRequest, CallLinkProblem, CallLinkView, PublicCallLink } from '@cc/contracts';
 import type { CallLink } from '@cc/migrations';
 import { AppError, notFound } from '../errors.ts';
-import type { Db } from '../acd/db.ts';
+import type { Db, Trx } from '../acd/db.ts';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 /** 32 random bytes: 256 bits, not guessable. */
@@ -41,16 +41,14 @@ export function problemOf(link: CallLink | undefined, now: Date): CallLinkProble
   return null;
 }
 
-async function findByToken(db: Db, token: string, lock: boolean): Promise<CallLink | undefined> {
+async function findByToken(db: Db, token: string): Promise<CallLink | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined;
-  let q = db.selectFrom('call_link').selectAll().where('token_hash', '=', hashToken(token));
-  if (lock) q = q.forUpdate();
-  return q.executeTakeFirst();
+  return db.selectFrom('call_link').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
 }
 
 /** What the public call page may know; never creates anything. */
 export async function publicCallLink(db: Db, token: string, now: Date): Promise<PublicCallLink> {
-  const link = await findByToken(db, token, false);
+  const link = await findByToken(db, token);
   const org = link
     ? await db.selectFrom('organisation').select(['name', 'brand_colour']).where('id', '=', link.organisation_id).executeTakeFirst()
     : undefined;
@@ -59,20 +57,42 @@ export async function publicCallLink(db: Db, token: string, now: Date): Promise<
   return { usable: true, organisationName: org.name, brandColour: org.brand_colour, allowVideo: link.allow_video, identity: link.identity };
 }
 
+/** What a check of a link vouches for until the call's start checks it again: these never change. */
+export type CheckedCallLink = Pick<CallLink, 'identity' | 'allow_video'>;
+
 /** Checks a token for a connecting customer without using it up. */
 export async function checkCallLink(db: Db, token: string, now: Date): Promise<CallLink> {
-  const link = await findByToken(db, token, false);
+  const link = await findByToken(db, token);
   const problem = problemOf(link, now);
   if (problem || !link) throw new AppError(problem ?? 'link_not_found', PROBLEM_MESSAGES[problem ?? 'link_not_found']);
   return link;
 }
 
-/** Takes a link for a new call: locks it, re-checks it, and marks a one-time link used. */
-export async function consumeCallLink(db: Db, token: string, now: Date): Promise<UsableCallLink> {
-  const link = await findByToken(db, token, true);
+/**
+ * Takes a link for a new call, in the caller's transaction: locks it, re-checks it, and marks a
+ * one-time link used. One statement: the row as it was before (the check needs the old
+ * `used_at`) and the mark. A link that fails the check throws, and the caller's rollback
+ * takes the mark back.
+ */
+export async function consumeCallLink(trx: Trx, token: string, now: Date): Promise<UsableCallLink> {
+  const link = TOKEN_SHAPE.test(token)
+    ? await trx
+        .with('l', (qb) => qb.selectFrom('call_link').selectAll().where('token_hash', '=', hashToken(token)).forUpdate())
+        .with('used', (qb) =>
+          qb
+            .updateTable('call_link')
+            .set({ used_at: now })
+            .from('l')
+            .whereRef('call_link.id', '=', 'l.id')
+            .where('l.type', '=', 'one_time')
+            .returning('call_link.id'),
+        )
+        .selectFrom('l')
+        .selectAll()
+        .executeTakeFirst()
+    : undefined;
   const problem = problemOf(link, now);
   if (problem || !link) throw new AppError(problem ?? 'link_not_found', PROBLEM_MESSAGES[problem ?? 'link_not_found']);
-  if (link.type === 'one_time') await db.updateTable('call_link').set({ used_at: now }).where('id', '=', link.id).execute();
   return {
     id: link.id,
     organisationId: link.organisation_id,

@@ -65,7 +65,12 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
     const parsed = customerHandshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) return next(refusal(new AppError('link_not_found', 'This link is not valid')));
     const { linkToken, resume: credential } = parsed.data;
-    const admitted = credential ? resume.check(db, linkToken, credential) : checkCallLink(db, linkToken, clock.now()).then(() => null);
+    const admitted = credential
+      ? resume.check(db, linkToken, credential)
+      : checkCallLink(db, linkToken, clock.now()).then((link) => {
+          socket.data.link = { identity: link.identity, allow_video: link.allow_video };
+          return null;
+        });
     admitted
       .then((callId) => {
         socket.data.linkToken = linkToken;
@@ -133,7 +138,7 @@ export function registerCustomerNamespace(ns: CustomerNamespace, deps: CustomerN
       let call;
       let join;
       try {
-        ({ call, join } = await engine.startCall(socket.data.linkToken ?? '', media, newCallId));
+        ({ call, join } = await engine.startCall(socket.data.linkToken ?? '', media, newCallId, socket.data.link));
       } catch (error) {
         presence.remove(newCallId);
         await socket.leave(callRoom(newCallId));

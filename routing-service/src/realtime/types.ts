@@ -8,6 +8,7 @@ import type {
   SupervisorClientToServerEvents,
   SupervisorServerToClientEvents,
 } from '@cc/contracts';
+import type { CheckedCallLink } from '../call-links/links.ts';
 
 /** What the routing service keeps on each socket, set by the namespaces' auth middleware. */
 export interface RoutingSocketData {
@@ -15,6 +16,8 @@ export interface RoutingSocketData {
   user?: SessionUser;
   /** The call-link token a customer connected with (`/customer`). */
   linkToken?: string;
+  /** That link as the handshake checked it (what never changes of it); the call's start checks the rest again. */
+  link?: CheckedCallLink;
   /** The call a customer's socket takes back, when it connected with a valid resume credential. */
   callId?: string;
 }
