@@ -32,48 +32,67 @@ export interface Decision {
  * because a decision's fixed costs (the lock, the scan, the commit) dominate under load.
  */
 export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, maxOffers: number, offer: Offer): Promise<Decision> {
-  const queue = await trx
-    .selectFrom('queue as q')
-    .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
-    .select(['q.id', 'q.aaa_enabled', 'q.strategy', 'o.ring_timeout_seconds'])
-    .where('q.id', '=', queueId)
-    // NO KEY UPDATE excludes other decisions but not the KEY SHARE lock a new call's foreign
-    // key takes: FOR UPDATE made every arriving call wait for the decision in progress.
-    .forNoKeyUpdate(['q'])
-    .executeTakeFirst();
-  if (!queue) return { offered: 0, more: false };
+  // One statement: the queue's lock, whether any member is free, and the waiting calls. Every
+  // round trip here holds the queue's lock and delays every call behind this decision.
+  const rows = await trx
+    .with('q', (qb) =>
+      qb
+        .selectFrom('queue as q')
+        .innerJoin('organisation as o', 'o.id', 'q.organisation_id')
+        .select((eb) => [
+          'q.id',
+          'q.aaa_enabled',
+          'q.strategy',
+          'o.ring_timeout_seconds',
+          // Most decisions find every member busy: one check says so, instead of one per waiting call.
+          eb.exists(eligibleAgentsOf(trx, queueId).select(sql.lit(1).as('one'))).as('member_free'),
+        ])
+        .where('q.id', '=', queueId)
+        // NO KEY UPDATE excludes other decisions but not the KEY SHARE lock a new call's foreign
+        // key takes: FOR UPDATE made every arriving call wait for the decision in progress.
+        .forNoKeyUpdate(['q']),
+    )
+    .selectFrom('q')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('call')
+          .selectAll()
+          .whereRef('call.queue_id', '=', 'q.id')
+          // Constants (see db.ts), here and for agent statuses: they pick partial indexes.
+          .where('call.state', '=', constant('queued'))
+          // A call whose last message is playing (maximum wait reached) is no longer offered.
+          .where('call.waiting_ends_at', 'is', null)
+          // Without automatic assignment only calls routed to one agent (shared call links) ring.
+          .where((w) => w.or([w('q.aaa_enabled', '=', true), w('call.target_agent_id', 'is not', null)]))
+          .orderBy('call.priority', 'desc')
+          .orderBy('call.queued_at')
+          .limit(SCAN_LIMIT)
+          // NO KEY UPDATE, not UPDATE: a transaction that merely inserts a row referencing the call
+          // (a timeline event, a recording) holds KEY SHARE on it until it commits. FOR UPDATE would
+          // skip the call for that while, and nothing would bring this queue's assignment back to it.
+          .forNoKeyUpdate()
+          .skipLocked()
+          .as('c'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('c')
+    .select(['q.strategy', 'q.ring_timeout_seconds', 'q.member_free'])
+    .execute();
+  const [first] = rows;
+  // No such queue, or no call waiting in it.
+  if (!first) return { offered: 0, more: false };
   // The time is read for each offer, after the agents were seen free: a decision that waited
   // for the lock, or made earlier offers first, must not stamp an offer with a moment before
   // the hang-up (or ring end) that freed its agent.
-  const ringTimeoutSeconds = queue.ring_timeout_seconds;
-
-  let calls = trx
-    .selectFrom('call')
-    .selectAll()
-    .where('queue_id', '=', queueId)
-    // Constants (see db.ts), here and for agent statuses: they pick partial indexes.
-    .where('state', '=', constant('queued'))
-    // A call whose last message is playing (maximum wait reached) is no longer offered.
-    .where('waiting_ends_at', 'is', null)
-    .orderBy('priority', 'desc')
-    .orderBy('queued_at')
-    .limit(SCAN_LIMIT)
-    // NO KEY UPDATE, not UPDATE: a transaction that merely inserts a row referencing the call
-    // (a timeline event, a recording) holds KEY SHARE on it until it commits. FOR UPDATE would
-    // skip the call for that while, and nothing would bring this queue's assignment back to it.
-    .forNoKeyUpdate()
-    .skipLocked();
-  // Without automatic assignment only calls routed to one agent (shared call links) ring.
-  if (!queue.aaa_enabled) calls = calls.where('target_agent_id', 'is not', null);
-
-  // Most decisions find every member busy: one query says so, instead of one per waiting call.
+  const { strategy, ring_timeout_seconds: ringTimeoutSeconds } = first;
+  let memberFree = Boolean(first.member_free);
+  const waiting: Call[] = rows.map(({ strategy: _s, ring_timeout_seconds: _r, member_free: _m, ...call }) => call);
   const anyMemberFree = async () => (await eligibleAgentsOf(trx, queueId).executeTakeFirst()) !== undefined;
-  let memberFree = await anyMemberFree();
-  const waiting = await calls.execute();
   let offered = 0;
   for (const call of waiting) {
     if (!call.target_agent_id && !memberFree) continue;
-    const agentIds = await eligibleAgents(trx, call, queue.strategy, clock(), ringTimeoutSeconds);
+    const agentIds = await eligibleAgents(trx, call, strategy, clock(), ringTimeoutSeconds);
     if (agentIds.length === 0) {
       // Nobody for this call: often nobody at all is left (this decision's offers took them).
       if (!call.target_agent_id) memberFree = await anyMemberFree();
