@@ -16,7 +16,15 @@ interface AdaptableServer {
   adapter(adapter: ReturnType<typeof createAdapter>): unknown;
 }
 
-export function attachClusterAdapter(io: AdaptableServer, databaseUrl: string, logger: Logger): ClusterAdapter {
+/** How long a new instance sends every broadcast before it may decide it is alone: past another's heartbeat (5 s) with room to spare. */
+const DISCOVERY_MS = 12_000;
+
+export function attachClusterAdapter(
+  io: AdaptableServer,
+  databaseUrl: string,
+  logger: Logger,
+  options: { discoveryMs?: number } = {},
+): ClusterAdapter {
   // Its own small pool: one connection stays in LISTEN, one sends (so messages leave in order).
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   pool.on('error', (error) => logger.warn({ err: error }, 'socket cluster connection failed; the adapter reconnects'));
@@ -25,7 +33,7 @@ export function attachClusterAdapter(io: AdaptableServer, databaseUrl: string, l
   });
   // Socket.IO calls this with `new`: a plain function returning the adapter, not an arrow.
   io.adapter(function adapterFor(nsp: Parameters<typeof make>[0]) {
-    return localFirst(make(nsp));
+    return localFirst(make(nsp), Date.now() + (options.discoveryMs ?? DISCOVERY_MS));
   } as typeof make);
   return {
     async close() {
@@ -34,17 +42,32 @@ export function attachClusterAdapter(io: AdaptableServer, databaseUrl: string, l
   };
 }
 
+/** The adapter's message kind for a broadcast (socket.io-adapter's `MessageType.BROADCAST`). */
+const BROADCAST = 3;
+
 /**
- * The adapter waits for its NOTIFY to be sent before delivering a broadcast to this
- * instance's own sockets: every snapshot would queue behind the one sending connection, and
- * an offer would reach a desktop connected here a database round trip late. Sending is still
- * in order on that connection, and the publisher reports its own failures (errorHandler).
+ * Two changes to how the adapter sends a broadcast:
+ * - It waited for its NOTIFY to be sent before delivering the broadcast to this instance's own
+ *   sockets: every snapshot queued behind the one sending connection, and an offer reached a
+ *   desktop connected here a database round trip late. Sending is still in order on that
+ *   connection, and the publisher reports its own failures (errorHandler).
+ * - An instance that knows of no other (the adapter learns of them from their heartbeats, sent
+ *   at start and every 5 s) sends no broadcast at all: nobody would deliver it, and every
+ *   NOTIFY also comes back to this instance's own LISTEN connection. A starting instance
+ *   announces itself before it takes sockets, so the others know it at once; it may itself
+ *   have missed their answer (its LISTEN was not ready yet), so for its first `aloneFrom` ms it
+ *   sends every broadcast. Broadcasts that wait for acknowledgements (they carry a request id)
+ *   are always sent.
  */
-function localFirst<A extends object>(adapter: A): A {
-  const published = adapter as unknown as { doPublish(message: unknown): Promise<string> };
+function localFirst<A extends object>(adapter: A, aloneFrom: number): A {
+  const published = adapter as unknown as {
+    doPublish(message: { type: number; requestId?: string }): Promise<string>;
+    nodesMap: Map<string, number>;
+  };
   const publish = published.doPublish.bind(adapter);
   published.doPublish = (message) => {
-    void publish(message);
+    const alone = published.nodesMap.size === 0 && Date.now() >= aloneFrom;
+    if (!(alone && message.type === BROADCAST && message.requestId === undefined)) void publish(message);
     return Promise.resolve('');
   };
   return adapter;
