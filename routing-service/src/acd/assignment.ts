@@ -7,6 +7,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { assertUnreachable, type QueueStrategy } from '@cc/contracts';
 import type { Call } from '@cc/migrations';
 import { constant, type Trx } from './db.ts';
+import type { AgentsToRing } from './ringing.ts';
 
 /** How many waiting calls one decision looks through for one that has an eligible agent. */
 const SCAN_LIMIT = 50;
@@ -15,8 +16,8 @@ const SHORTLIST = 16;
 /** The most agents one `ring_all` call rings at once. */
 const RING_ALL_LIMIT = 50;
 
-/** Rings `agentIds` for `call`, in the decision's transaction (the engine's `offerCall`). */
-export type Offer = (call: Call, agentIds: string[], ringTimeoutSeconds: number, now: Date) => Promise<void>;
+/** Rings `agents` for `call`, in the decision's transaction (the engine's `offerCall`); resolves with the agents rung. */
+export type Offer = (call: Call, agents: AgentsToRing, ringTimeoutSeconds: number, now: Date) => Promise<string[]>;
 
 export interface Decision {
   /** How many calls were offered. */
@@ -92,14 +93,20 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
   let offered = 0;
   for (const call of waiting) {
     if (!call.target_agent_id && !memberFree) continue;
-    const agentIds = await eligibleAgents(trx, call, strategy, clock(), ringTimeoutSeconds);
-    if (agentIds.length === 0) {
-      // Nobody for this call: often nobody at all is left (this decision's offers took them).
-      if (!call.target_agent_id) memberFree = await anyMemberFree();
-      continue;
+    const now = clock();
+    const choice = agentChoice(trx, call, strategy, now, ringTimeoutSeconds);
+    // Usually the shortlist has the answer, and choosing and ringing are one statement.
+    let rung = choice.shortlisted ? await offer(call, choice.shortlisted, ringTimeoutSeconds, now) : [];
+    if (rung.length === 0) {
+      const agentIds = await choice.rest();
+      if (agentIds.length === 0) {
+        // Nobody for this call: often nobody at all is left (this decision's offers took them).
+        if (!call.target_agent_id) memberFree = await anyMemberFree();
+        continue;
+      }
+      rung = await offer(call, agentIds, ringTimeoutSeconds, clock());
     }
     // The offer's writes are visible to the next eligibility query: its agents are ringing now.
-    await offer(call, agentIds, ringTimeoutSeconds, clock());
     offered += 1;
     if (offered === maxOffers) return { offered, more: true };
   }
@@ -113,8 +120,21 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
  * first by the queue's strategy (see `strategyOrder`), or all of them under `ring_all`. Agent
  * rows are locked (SKIP LOCKED) so a concurrent decision in another queue passes over them;
  * NO KEY UPDATE, so the KEY SHARE of a row merely referencing the agent does not hide them.
+ *
+ * Two steps. `shortlisted`: usually the first available members in the strategy's order include
+ * the answer, and the checks and the ranking then cost a few rows, not one per member. It is a
+ * query for the offer to ring (one statement for both), and it stands when that agent was not
+ * offered this call before: an agent offered before might lose to one past the shortlist. It is
+ * null where there is no shortlist (`ring_all`, a call routed to one agent). `rest()`: when
+ * the shortlist gave nobody, every candidate.
  */
-async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now: Date, ringTimeoutSeconds: number): Promise<string[]> {
+function agentChoice(
+  trx: Trx,
+  call: Call,
+  strategy: QueueStrategy,
+  now: Date,
+  ringTimeoutSeconds: number,
+): { shortlisted: AgentsToRing | null; rest(): Promise<string[]> } {
   const declineWindowStart = new Date(now.getTime() - ringTimeoutSeconds * 1000);
   const query = freeAgents(trx)
     .where('a.organisation_id', '=', call.organisation_id)
@@ -137,41 +157,48 @@ async function eligibleAgents(trx: Trx, call: Call, strategy: QueueStrategy, now
       '<',
       sql<number>`a.capacity`,
     );
-  if (call.target_agent_id) {
-    const row = await query.where('a.user_id', '=', call.target_agent_id).forNoKeyUpdate(['a']).skipLocked().executeTakeFirst();
-    return row ? [row.user_id] : [];
+  const targetAgentId = call.target_agent_id;
+  if (targetAgentId) {
+    return {
+      shortlisted: null,
+      async rest() {
+        const row = await query.where('a.user_id', '=', targetAgentId).forNoKeyUpdate(['a']).skipLocked().executeTakeFirst();
+        return row ? [row.user_id] : [];
+      },
+    };
   }
   const members = query.innerJoin('queue_member as m', (j) => j.onRef('m.agent_id', '=', 'a.user_id').on('m.queue_id', '=', call.queue_id));
   const offered = sql<boolean>`exists (select 1 from call_offer o2 where o2.call_id = ${call.id} and o2.agent_id = a.user_id)`;
-  const pick = async (candidates: typeof members, order: RawBuilder<unknown>[]) => {
+  const ranked = (candidates: typeof members, order: RawBuilder<unknown>[]) => {
     let ordered = candidates.select(offered.as('offered'));
     for (const expression of order) ordered = ordered.orderBy(expression);
     return ordered
       .orderBy('a.user_id')
       .limit(strategy === 'ring_all' ? RING_ALL_LIMIT : 1)
       .forNoKeyUpdate(['a'])
-      .skipLocked()
-      .execute();
+      .skipLocked();
   };
-  const ids = (rows: { user_id: string }[]) => rows.map((r) => r.user_id);
+  const pick = async (candidates: typeof members, order: RawBuilder<unknown>[]) =>
+    (await ranked(candidates, order).execute()).map((r) => r.user_id);
   const [first, ...rest] = strategyOrder(strategy);
   // ring_all rings every eligible member, offered before or not.
-  if (strategy === 'ring_all') return ids(await pick(members, strategyOrder(strategy)));
+  if (strategy === 'ring_all') return { shortlisted: null, rest: () => pick(members, strategyOrder(strategy)) };
   // Agents not yet offered this call come first; tiers come before even that (an agent of a
   // higher tier who was offered this call before still comes before a lower tier).
   const tiers = strategy === 'priority_then_longest_idle' && first;
   const order = tiers ? [first, offered, ...rest] : [offered, ...strategyOrder(strategy)];
-  // Usually the first available members in the strategy's order include the answer: the checks
-  // and the ranking then cost a few rows, not one per member. The answer stands when it was
-  // not offered this call before; an agent offered before might lose to one past the shortlist.
-  const [short] = await pick(members.where(sql<boolean>`a.user_id = any(array(${shortlist(trx, call, strategy)}))`), order);
-  if (short && !short.offered) return [short.user_id];
-  // Otherwise every member. Two queries rather than one ordered by "was offered": that
-  // expression would stop PostgreSQL walking the strategy's index in order.
-  if (tiers) return ids(await pick(members, order));
-  const fresh = await pick(members.where(sql<boolean>`not ${offered}`), strategyOrder(strategy));
-  if (fresh.length > 0) return ids(fresh);
-  return ids(await pick(members.where(offered), strategyOrder(strategy)));
+  const short = ranked(members.where(sql<boolean>`a.user_id = any(array(${shortlist(trx, call, strategy)}))`), order).as('short');
+  return {
+    shortlisted: trx.selectFrom(short).select('short.user_id as agent_id').where('short.offered', '=', false),
+    async rest() {
+      // Every member. Two queries rather than one ordered by "was offered": that expression
+      // would stop PostgreSQL walking the strategy's index in order.
+      if (tiers) return pick(members, order);
+      const fresh = await pick(members.where(sql<boolean>`not ${offered}`), strategyOrder(strategy));
+      if (fresh.length > 0) return fresh;
+      return pick(members.where(offered), strategyOrder(strategy));
+    },
+  };
 }
 
 /**

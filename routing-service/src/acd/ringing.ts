@@ -2,7 +2,7 @@
  * Who a call rings (SPEC §3–4): its open offers. Offering, one ring ending without an
  * answer, a call going back to its queue, and a caller leaving while it waits or rings.
  */
-import { sql } from 'kysely';
+import { sql, type Expression } from 'kysely';
 import type { Call } from '@cc/migrations';
 import { setAgentStatus } from './agent-status.ts';
 import { eventOf } from './calls.ts';
@@ -12,25 +12,35 @@ import { recordEvent } from './timeline.ts';
 import { returnTransfer } from './transfer.ts';
 import { cancelTimers } from './timers.ts';
 
+/** Who to ring: agent ids, or a query choosing them (column `agent_id`) that runs in the offer's statement. */
+export type AgentsToRing = string[] | Expression<{ agent_id: string }>;
+
 /**
- * Rings `agentIds` for a call: one open offer, one ring time-out and one timeline event each,
+ * Rings `agents` for a call: one open offer, one ring time-out and one timeline event each,
  * and the agents' status `ringing`. Who a call rings is its open offers; `call.agent_id` is
- * set only when one of them answers. One statement: an assignment pass makes its decisions
- * one after another, so each round trip here delays every call behind this one.
+ * set only when one of them answers. One statement, the choice of agents included when it is
+ * a query: an assignment pass makes its decisions one after another, so each round trip here
+ * delays every call behind this one. Resolves with the agents rung; none (a query that chose
+ * nobody) changes nothing.
  */
 export async function offerCall(
   trx: Trx,
   changes: Changes,
   call: Call,
-  agentIds: string[],
+  agents: AgentsToRing,
   now: Date,
   ringTimeoutSeconds: number,
-): Promise<void> {
+): Promise<string[]> {
   const dueAt = new Date(now.getTime() + ringTimeoutSeconds * 1000);
-  await trx
-    .with('r', (qb) => qb.selectNoFrom(sql<string>`unnest(${agentIds}::uuid[])`.as('agent_id')))
+  const rung = await trx
+    .with('r', (qb) => (Array.isArray(agents) ? qb.selectNoFrom(sql<string>`unnest(${agents}::uuid[])`.as('agent_id')) : agents))
     .with('ringing_call', (qb) =>
-      qb.updateTable('call').set({ state: 'ringing', agent_id: null, ring_started_at: now }).where('id', '=', call.id).returning('id'),
+      qb
+        .updateTable('call')
+        .set({ state: 'ringing', agent_id: null, ring_started_at: now })
+        .where('id', '=', call.id)
+        .where((eb) => eb.exists(eb.selectFrom('r').select('r.agent_id')))
+        .returning('id'),
     )
     .with('offers', (qb) =>
       qb
@@ -41,13 +51,17 @@ export async function offerCall(
         ),
     )
     .with('members', (qb) =>
-      qb.updateTable('queue_member').set({ last_offered_at: now }).where('queue_id', '=', call.queue_id).where('agent_id', 'in', agentIds),
+      qb
+        .updateTable('queue_member')
+        .set({ last_offered_at: now })
+        .where('queue_id', '=', call.queue_id)
+        .where('agent_id', 'in', (eb) => eb.selectFrom('r').select('r.agent_id')),
     )
     .with('statuses', (qb) =>
       qb
         .updateTable('agent')
         .set({ status: 'ringing', status_reason: null, status_since: now })
-        .where('user_id', 'in', agentIds)
+        .where('user_id', 'in', (eb) => eb.selectFrom('r').select('r.agent_id'))
         .returning(['user_id', 'organisation_id']),
     )
     .with('status_events', (qb) =>
@@ -98,10 +112,13 @@ export async function offerCall(
           sql`${now}::timestamptz`.as('at'),
         ]),
     )
+    .returning(sql<string>`data->>'agentId'`.as('agent_id'))
     .execute();
-  for (const agentId of agentIds) changes.agents.add(agentId);
+  if (rung.length === 0) return [];
+  for (const { agent_id: agentId } of rung) changes.agents.add(agentId);
   changes.timerScheduled(dueAt);
   changes.calls.add(call.id);
+  return rung.map((r) => r.agent_id);
 }
 
 /** The agents a call is ringing (its open offers), locked. */
