@@ -27,7 +27,7 @@ import type { MediaRooms } from './media.ts';
 import { freezeRecordingSettings, type CallRecordings } from './recordings.ts';
 import { eventOf, lockCall } from './calls.ts';
 import { closeOffer, lockOpenOffers, offerCall, stopRinging } from './ringing.ts';
-import { recordEvent, type Actor } from './timeline.ts';
+import { eventRow, recordEvent, type Actor } from './timeline.ts';
 import { endConnectedCall, finishWrapUp, lockOpenWrapUp } from './wrap-up.ts';
 import { cancelTimers, fireNextDueTimer, scheduleTimer } from './timers.ts';
 import { playToCustomer } from './customer-audio.ts';
@@ -197,8 +197,30 @@ export class AcdEngine {
         const answeredElsewhere = call.state === 'connected' || call.state === 'on_hold';
         throw invalidTransition(answeredElsewhere ? 'Another agent answered this call' : 'This call is not ringing you');
       }
-      // The next playback version (the waiting music stops) is taken in the same statement.
+      // One statement: the call connects (taking its next playback version: the waiting music
+      // stops), this agent's offer is answered, the ring and maximum-wait timers go, the
+      // conversation is the agent's, and the timeline says so.
       const { playback_version: playbackVersion } = await trx
+        .with('answered_offer', (qb) =>
+          qb
+            .updateTable('call_offer')
+            .set({ outcome: 'answered', outcome_at: now })
+            .where('call_id', '=', callId)
+            .where('agent_id', '=', agentId)
+            .where('outcome', 'is', null),
+        )
+        .with('timers', (qb) =>
+          qb
+            .deleteFrom('timer')
+            .where('subject_id', '=', callId)
+            .where('kind', 'in', ['ring_timeout', 'max_wait'] as const),
+        )
+        .with('owner', (qb) =>
+          qb.updateTable('conversation').set({ agent_id: agentId, updated_at: now }).where('id', '=', call.conversation_id),
+        )
+        .with('event', (qb) =>
+          qb.insertInto('call_event').values(eventRow(eventOf(call, 'call_answered', { type: 'agent', id: agentId }, now))),
+        )
         .updateTable('call')
         .set((eb) => ({
           state: 'connected',
@@ -211,17 +233,14 @@ export class AcdEngine {
         .where('id', '=', callId)
         .returning('playback_version')
         .executeTakeFirstOrThrow();
-      await closeOffer(trx, callId, agentId, 'answered', now);
-      await stopWaiting(trx, changes, call, playbackVersion);
+      stopWaiting(changes, call, playbackVersion);
       // First answer wins (ring_all): the others stop ringing at once.
       for (const other of ringing.filter((id) => id !== agentId)) {
         await closeOffer(trx, callId, other, 'cancelled', now);
         await setAgentStatus(trx, changes, other, 'available', null, now);
         changes.notices.push({ agentId: other, notice: { level: 'info', message: 'Another agent answered the call.' } });
       }
-      await trx.updateTable('conversation').set({ agent_id: agentId, updated_at: now }).where('id', '=', call.conversation_id).execute();
       await setAgentStatus(trx, changes, agentId, 'on_call', null, now);
-      await recordEvent(trx, eventOf(call, 'call_answered', { type: 'agent', id: agentId }, now));
       changes.calls.add(callId);
       changes.segmentsStarted.add(callId);
       return call;

@@ -173,11 +173,11 @@ export async function startWaiting(
 }
 
 /**
- * The call was answered: the waiting is over. Its ring time-outs and maximum wait are dropped;
- * `version` is the call's next playback version, taken by the caller's update of the call.
+ * The call was answered: the waiting is over, and the waiting program stops. `version` is the
+ * call's next playback version, taken by the answer's update of the call (which also drops its
+ * ring time-outs and maximum wait).
  */
-export async function stopWaiting(trx: Trx, changes: Changes, call: Pick<Call, 'id' | 'room_id'>, version: number): Promise<void> {
-  await cancelTimers(trx, call.id, ['ring_timeout', 'max_wait']);
+export function stopWaiting(changes: Changes, call: Pick<Call, 'id' | 'room_id'>, version: number): void {
   changes.playbacks.set(call.id, { kind: 'stop', roomId: call.room_id, version });
 }
 

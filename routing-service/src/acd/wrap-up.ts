@@ -1,31 +1,44 @@
 /** The end of a connected call and the agent's wrap-up after it (SPEC §7). */
+import { sql } from 'kysely';
 import type { Call } from '@cc/migrations';
 import { invalidTransition } from '../errors.ts';
 import { setAgentStatus } from './agent-status.ts';
 import { eventOf, lockCall } from './calls.ts';
 import type { Changes } from './changes.ts';
 import type { Trx } from './db.ts';
-import { recordEvent, SYSTEM, type Actor } from './timeline.ts';
+import { eventRow, recordEvent, SYSTEM, type Actor } from './timeline.ts';
 import { cancelTimers, scheduleTimer } from './timers.ts';
 
 export async function endConnectedCall(trx: Trx, changes: Changes, call: Call, reason: string, actor: Actor, now: Date): Promise<void> {
-  await trx.updateTable('call').set({ state: 'ended', ended_at: now, end_reason: reason }).where('id', '=', call.id).execute();
   const talkSeconds = call.answered_at ? (now.getTime() - call.answered_at.getTime()) / 1000 : 0;
-  await recordEvent(trx, eventOf(call, 'call_ended', actor, now, { reason, talkSeconds }));
+  // One statement: the call ends, the timeline says so, and the agent's wrap-up time is read.
+  const ended = await trx
+    .with('event', (qb) => qb.insertInto('call_event').values(eventRow(eventOf(call, 'call_ended', actor, now, { reason, talkSeconds }))))
+    .updateTable('call')
+    .set({ state: 'ended', ended_at: now, end_reason: reason })
+    .where('id', '=', call.id)
+    .returning(sql<number | null>`(${wrapUpSeconds(trx, call.agent_id)})`.as('wrap_up_seconds'))
+    .executeTakeFirstOrThrow();
   changes.calls.add(call.id);
   changes.roomsToClose.set(call.room_id, reason);
-  if (call.agent_id) await startWrapUp(trx, changes, call, call.agent_id, now);
+  if (call.agent_id) await startWrapUp(trx, changes, call, call.agent_id, now, ended.wrap_up_seconds ?? undefined);
 }
 
-/** After every call the agent is in wrap-up for their (or the organisation's) wrap-up time (SPEC §7). */
-export async function startWrapUp(trx: Trx, changes: Changes, call: Call, agentId: string, now: Date): Promise<void> {
-  const row = await trx
+/** The agent's wrap-up time in seconds: their own, or else the organisation's. */
+function wrapUpSeconds(trx: Trx, agentId: string | null) {
+  return trx
     .selectFrom('agent as a')
     .innerJoin('organisation as o', 'o.id', 'a.organisation_id')
-    .select(['a.wrap_up_seconds as agentSeconds', 'o.wrap_up_seconds as orgSeconds'])
-    .where('a.user_id', '=', agentId)
-    .executeTakeFirstOrThrow();
-  const seconds = row.agentSeconds ?? row.orgSeconds;
+    .select(sql<number>`coalesce(a.wrap_up_seconds, o.wrap_up_seconds)`.as('seconds'))
+    .where('a.user_id', '=', agentId);
+}
+
+/**
+ * After every call the agent is in wrap-up for their (or the organisation's) wrap-up time (SPEC §7).
+ * `seconds`: that time, when the caller has read it already.
+ */
+export async function startWrapUp(trx: Trx, changes: Changes, call: Call, agentId: string, now: Date, seconds?: number): Promise<void> {
+  seconds ??= (await wrapUpSeconds(trx, agentId).executeTakeFirstOrThrow()).seconds;
   if (seconds === 0) {
     await setAgentStatus(trx, changes, agentId, 'available', null, now);
     return;
