@@ -77,7 +77,16 @@ test('outside hours the caller leaves a voicemail: the tone, a file as long as t
       .select(['kind', 'leg', 'status', 'file_name', 'agent_id', 'error'])
       .where('call_id', '=', call.id)
       .executeTakeFirst();
-  await expect.poll(async () => (await recording())?.status, { timeout: 15_000 }).toBe('ready');
+  // The status with its error, so a failed recording says why.
+  await expect
+    .poll(
+      async () => {
+        const row = await recording();
+        return row?.status === 'failed' ? `failed: ${row.error}` : row?.status;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe('ready');
   const file = await recording();
   expect(file).toMatchObject({ kind: 'voicemail', leg: 'customer', agent_id: null });
   const filePath = path.join(process.env.E2E_DATA_DIR ?? '', 'recordings', file?.file_name ?? '');
