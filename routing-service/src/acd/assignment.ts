@@ -46,7 +46,7 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
           'q.strategy',
           'o.ring_timeout_seconds',
           // Most decisions find every member busy: one check says so, instead of one per waiting call.
-          eb.exists(eligibleAgentsOf(trx, queueId).select(sql.lit(1).as('one'))).as('member_free'),
+          eb.exists(eligibleAgentsOf(trx, queueId)).as('member_free'),
         ])
         .where('q.id', '=', queueId)
         // NO KEY UPDATE excludes other decisions but not the KEY SHARE lock a new call's foreign
@@ -89,7 +89,6 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
   const { strategy, ring_timeout_seconds: ringTimeoutSeconds } = first;
   let memberFree = Boolean(first.member_free);
   const waiting: Call[] = rows.map(({ strategy: _s, ring_timeout_seconds: _r, member_free: _m, ...call }) => call);
-  const anyMemberFree = async () => (await eligibleAgentsOf(trx, queueId).executeTakeFirst()) !== undefined;
   let offered = 0;
   for (const call of waiting) {
     if (!call.target_agent_id && !memberFree) continue;
@@ -101,7 +100,7 @@ export async function decideQueue(trx: Trx, queueId: string, clock: () => Date, 
       const agentIds = await choice.rest();
       if (agentIds.length === 0) {
         // Nobody for this call: often nobody at all is left (this decision's offers took them).
-        if (!call.target_agent_id) memberFree = await anyMemberFree();
+        if (!call.target_agent_id) memberFree = await queueHasEligibleAgent(trx, queueId);
         continue;
       }
       rung = await offer(call, agentIds, ringTimeoutSeconds, clock());

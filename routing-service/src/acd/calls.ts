@@ -2,15 +2,9 @@
 import type { Call } from '@cc/migrations';
 import { AppError } from '../errors.ts';
 import type { Trx } from './db.ts';
-import type { Actor, recordEvent } from './timeline.ts';
+import type { Actor, TimelineEvent } from './timeline.ts';
 
-export function eventOf(
-  call: Call,
-  type: Parameters<typeof recordEvent>[1]['type'],
-  actor: Actor,
-  at: Date,
-  data?: Record<string, unknown>,
-) {
+export function eventOf(call: Call, type: TimelineEvent['type'], actor: Actor, at: Date, data?: Record<string, unknown>): TimelineEvent {
   return {
     organisationId: call.organisation_id,
     conversationId: call.conversation_id,

@@ -47,6 +47,11 @@ export async function intend(trx: Trx, changes: Changes, call: Pick<Call, 'id' |
     .where('id', '=', call.id)
     .returning('playback_version')
     .executeTakeFirstOrThrow();
+  intendAt(changes, call, intent, version);
+}
+
+/** Records what the customer should hear after commit, with a playback version the caller has taken. */
+function intendAt(changes: Changes, call: Pick<Call, 'id' | 'room_id'>, intent: Intent, version: number): void {
   changes.playbacks.set(call.id, { ...intent, roomId: call.room_id, version });
 }
 
@@ -127,14 +132,7 @@ export async function closedForCall(trx: Trx, changes: Changes, call: Call, entr
   // end_reason set now marks the end this call is heading for when `waiting_end` fires.
   await trx.updateTable('call').set({ waiting_ends_at: endsAt, end_reason: 'outside_hours' }).where('id', '=', call.id).execute();
   await recordEvent(trx, eventOf(call, 'outside_hours', SYSTEM, now, { timeZone: hours.timeZone }));
-  if (hours.awayMessage) {
-    changes.playbacks.set(call.id, {
-      kind: 'message',
-      audioHashes: [hours.awayMessage.hash],
-      roomId: call.room_id,
-      version: call.playback_version,
-    });
-  }
+  if (hours.awayMessage) intendAt(changes, call, { kind: 'message', audioHashes: [hours.awayMessage.hash] }, call.playback_version);
   await scheduleTimer(trx, changes, {
     organisationId: call.organisation_id,
     kind: 'waiting_end',
@@ -163,13 +161,7 @@ export async function startWaiting(
     });
   }
   // A new call: its first version needs no update.
-  changes.playbacks.set(call.id, {
-    kind: 'waiting',
-    queueId: call.queue_id,
-    callId: call.id,
-    roomId: call.room_id,
-    version: call.playback_version,
-  });
+  intendAt(changes, call, { kind: 'waiting', queueId: call.queue_id, callId: call.id }, call.playback_version);
 }
 
 /**
@@ -178,7 +170,7 @@ export async function startWaiting(
  * ring time-outs and maximum wait).
  */
 export function stopWaiting(changes: Changes, call: Pick<Call, 'id' | 'room_id'>, version: number): void {
-  changes.playbacks.set(call.id, { kind: 'stop', roomId: call.room_id, version });
+  intendAt(changes, call, { kind: 'stop' }, version);
 }
 
 /**

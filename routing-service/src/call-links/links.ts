@@ -84,8 +84,7 @@ export async function consumeCallLink(trx: Trx, token: string, now: Date): Promi
             .set({ used_at: now })
             .from('l')
             .whereRef('call_link.id', '=', 'l.id')
-            .where('l.type', '=', 'one_time')
-            .returning('call_link.id'),
+            .where('l.type', '=', 'one_time'),
         )
         .selectFrom('l')
         .selectAll()
